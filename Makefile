@@ -34,8 +34,6 @@ VL_CXXFLAGS  := -std=c++17 -O2 -I$(VL_INC) -I$(VL_INC)/vltstd -faligned-new \
 
 GCM_LANES  := 1 2 3 4
 
-TEST_COMMON := tests/common/gcm_ref.c tests/common/vector_file.c tests/common/prng.c
-
 # keep the Verilator stamps and glue objects pattern rules build on the way
 .SECONDARY:
 
@@ -83,24 +81,36 @@ $(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h $(BUILD)/vl/gcm
 # ---------------------------------------------------------------------------
 # tests
 # ---------------------------------------------------------------------------
-# host-side test code runs under ASan/UBSan; the Verilated model does not
-# need them and would run several times slower
-$(BUILD)/tests/test_gcm_l%: tests/hw/test_gcm.c $(TEST_COMMON) tests/common/*.h \
+# Host-side test code is built twice: with ASan/UBSan for the tests, plain
+# -O2 for the benchmarks. The Verilated model is never instrumented: it does
+# not need it and would run several times slower.
+$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/gcm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim/gcm -c -o $@ $<
+
+$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/gcm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim/gcm -c -o $@ $<
+
+GCM_HOST_SRCS := tests/common/gcm_ref.c tests/common/vector_file.c \
+                 tests/common/prng.c tests/hw/gcm_drive.c
+
+$(BUILD)/tests/test_gcm_l%: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/hw/test_gcm.c $(GCM_HOST_SRCS)) \
 		$(BUILD)/sim/gcm_sim_l%.o $(VL_RUNTIME) | $(BUILD)/tests
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Isim/gcm -c -o $@.o tests/hw/test_gcm.c
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -c -o $@.ref.o tests/common/gcm_ref.c
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -c -o $@.vf.o tests/common/vector_file.c
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -c -o $@.prng.o tests/common/prng.c
-	$(CXX) $(SANITIZE) -o $@ $@.o $@.ref.o $@.vf.o $@.prng.o $(BUILD)/sim/gcm_sim_l$*.o \
-		$(BUILD)/vl/gcm_l$*/Vaes_gcm_dec_l$*__ALL.a $(VL_RUNTIME) -lcrypto -lpthread
+	$(CXX) $(SANITIZE) -o $@ $(filter %.o,$^) $(BUILD)/vl/gcm_l$*/Vaes_gcm_dec_l$*__ALL.a -lcrypto -lpthread
 
-$(BUILD)/tests/check_vectors: tests/vectors/check_vectors.c $(TEST_COMMON) tests/common/*.h | $(BUILD)/tests
-	$(CC) $(HOST_CFLAGS) -Itests/common -o $@ tests/vectors/check_vectors.c \
-		tests/common/gcm_ref.c tests/common/vector_file.c -lcrypto
+$(BUILD)/bench/bench_gcm_l%: $(patsubst %.c,$(BUILD)/obj/opt/%.o,tests/bench/bench_gcm.c $(GCM_HOST_SRCS)) \
+		$(BUILD)/sim/gcm_sim_l%.o $(VL_RUNTIME) | $(BUILD)/bench
+	$(CXX) -o $@ $(filter %.o,$^) $(BUILD)/vl/gcm_l$*/Vaes_gcm_dec_l$*__ALL.a -lcrypto -lpthread
 
-TEST_BINS := $(BUILD)/tests/check_vectors $(foreach l,$(GCM_LANES),$(BUILD)/tests/test_gcm_l$(l))
+$(BUILD)/tests/check_vectors: $(patsubst %.c,$(BUILD)/obj/opt/%.o,tests/vectors/check_vectors.c \
+		tests/common/gcm_ref.c tests/common/vector_file.c) | $(BUILD)/tests
+	$(CC) -o $@ $^ -lcrypto
 
-all: $(TEST_BINS)
+TEST_BINS  := $(BUILD)/tests/check_vectors $(foreach l,$(GCM_LANES),$(BUILD)/tests/test_gcm_l$(l))
+BENCH_BINS := $(BUILD)/bench/bench_gcm_l1 $(BUILD)/bench/bench_gcm_l4
+
+all: $(TEST_BINS) $(BENCH_BINS)
 
 rtl-lint:
 	@tools/lint-rtl.sh $(RTL_DIR)
@@ -131,7 +141,7 @@ demo: deps
 	@echo "What runs today: 'make test' (GCM core against OpenSSL and published vectors)"
 	@echo "and 'make bench' (throughput, latency, resources)."
 
-$(BUILD)/vl $(BUILD)/sim $(BUILD)/tests:
+$(BUILD)/vl $(BUILD)/sim $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 clean:

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gcm_drive.h"
 #include "gcm_ref.h"
 #include "gcm_sim.h"
 #include "prng.h"
@@ -29,23 +30,8 @@
 
 enum {
 	MAX_PAYLOAD = 9600,
-	MAX_AAD = GCM_VECTOR_MAX_BYTES,
 	MAX_IN_FLIGHT = 64,     /* > pipeline latency in packets */
 	DRAIN_CYCLES = 200,     /* far above the pipeline latency */
-};
-
-/* One packet as the core receives it. */
-struct packet {
-	uint32_t id;
-	uint8_t key[32];
-	size_t key_len;
-	uint8_t nonce[GCM_NONCE_LEN];
-	const uint8_t *aad;
-	size_t aad_len;
-	const uint8_t *ct;
-	size_t ct_len;
-	uint8_t icv[GCM_TAG_LEN];       /* bytes past icv_len are noise */
-	size_t icv_len;
 };
 
 /* What the core must deliver for it. */
@@ -69,7 +55,7 @@ struct bench {
 	unsigned lanes;
 	struct scoreboard sb;
 	struct prng bubbles;
-	unsigned bubble_percent;        /* idle cycles before each beat, in % */
+	struct gcm_driver drv;
 };
 
 static void fail(struct scoreboard *sb, const struct expected *e,
@@ -135,79 +121,13 @@ static void check_output(struct scoreboard *sb, const struct gcm_sim_out *out,
 	sb->got = 0;
 }
 
-static void cycle(struct bench *b, const struct gcm_sim_in *in)
+static void on_output(const struct gcm_sim_out *out, uint64_t cycle_no,
+    void *arg)
 {
-	struct gcm_sim_out out;
+	struct bench *b = arg;
 
-	gcm_sim_cycle(b->sim, in, &out);
-	check_output(&b->sb, &out, b->lanes);
-}
-
-static void set_beat_bytes(struct gcm_sim_in *in, const uint8_t *src,
-    size_t n)
-{
-	memset(in->data, 0, sizeof(in->data));
-	memcpy(in->data, src, n);
-	in->keep = n == 64 ? UINT64_MAX : (((uint64_t)1 << n) - 1);
-}
-
-/* Feed one packet, one beat per clock (plus random idle cycles if asked). */
-static void feed(struct bench *b, const struct packet *p)
-{
-	struct gcm_sim_in in;
-	const size_t beat = (size_t)b->lanes * 16;
-	size_t side = p->aad_len <= 16 ? p->aad_len : 16;
-	size_t aad_off = side, ct_off = 0;
-	bool first = true, done = false;
-
-	memset(&in, 0, sizeof(in));
-	memcpy(in.key, p->key, p->key_len);
-	in.key_256 = p->key_len == 32;
-	memcpy(in.salt, p->nonce, 4);
-	memcpy(in.iv, p->nonce + 4, 8);
-	memcpy(in.aad, p->aad, side);
-	in.aad_len = (unsigned)side;
-	in.icv_len = (unsigned)p->icv_len;
-	memcpy(in.icv, p->icv, sizeof(in.icv));
-	in.user = p->id;
-
-	while (!done) {
-		size_t n;
-
-		while (b->bubble_percent > 0 &&
-		    prng_below(&b->bubbles, 100) < b->bubble_percent)
-			cycle(b, NULL);
-		if (aad_off < p->aad_len) {
-			n = p->aad_len - aad_off;
-			if (n > beat)
-				n = beat;
-			set_beat_bytes(&in, p->aad + aad_off, n);
-			in.aad_beat = true;
-			in.last = false;
-			aad_off += n;
-		} else {
-			n = p->ct_len - ct_off;
-			if (n > beat)
-				n = beat;
-			set_beat_bytes(&in, p->ct + ct_off, n);
-			in.aad_beat = false;
-			ct_off += n;
-			in.last = ct_off == p->ct_len;
-			done = in.last;
-		}
-		in.valid = true;
-		/* the key etc. only count on the first beat: scramble them after
-		 * it, so a core that samples them late is caught */
-		if (!first) {
-			memset(in.key, 0xa5, sizeof(in.key));
-			memset(in.salt, 0x5a, sizeof(in.salt));
-			in.key_256 = !in.key_256;
-			in.aad_len = 3;
-			in.icv_len = 16;
-		}
-		first = false;
-		cycle(b, &in);
-	}
+	(void)cycle_no;
+	check_output(&b->sb, out, b->lanes);
 }
 
 static struct expected *expect(struct bench *b, uint32_t id)
@@ -230,7 +150,7 @@ static struct expected *expect(struct bench *b, uint32_t id)
 static void drain(struct bench *b)
 {
 	for (int i = 0; i < DRAIN_CYCLES && b->sb.count > 0; i++)
-		cycle(b, NULL);
+		gcm_drive_cycle(&b->drv, NULL);
 	while (b->sb.count > 0) {
 		fail(&b->sb, &b->sb.q[b->sb.head], "packet never came out");
 		b->sb.head = (b->sb.head + 1) % MAX_IN_FLIGHT;
@@ -252,7 +172,7 @@ static bool run_vector(const struct gcm_vector *v, const char *path,
 {
 	struct kat_ctx *k = arg;
 	struct bench *b = k->b;
-	struct packet p;
+	struct gcm_packet p;
 	struct expected *e;
 	unsigned long before = b->sb.errors;
 
@@ -280,7 +200,7 @@ static bool run_vector(const struct gcm_vector *v, const char *path,
 	e->auth_ok = v->expect_valid;
 	e->len = v->ct_len;
 	memcpy(e->pt, v->pt, v->pt_len);
-	feed(b, &p);
+	gcm_drive_packet(&b->drv, &p);
 	drain(b);
 	if (b->sb.errors != before) {
 		fprintf(stderr, "%s:%lu: %s failed\n", path, lineno, v->name);
@@ -339,7 +259,7 @@ static bool run_random(struct bench *b, struct prng *r, unsigned long count,
 
 	b->sb.phase = phase;
 	for (i = 0; i < count; i++) {
-		struct packet p;
+		struct gcm_packet p;
 		struct expected *e;
 		uint8_t aad[12], tag[GCM_TAG_LEN];
 		enum tamper t;
@@ -398,7 +318,7 @@ static bool run_random(struct bench *b, struct prng *r, unsigned long count,
 		e->len = p.ct_len;
 		if (e->auth_ok)
 			memcpy(e->pt, ref_pt, p.ct_len);
-		feed(b, &p);
+		gcm_drive_packet(&b->drv, &p);
 	}
 	drain(b);
 	printf("%s %s: %lu packets (%lu intact, %lu tag, %lu ciphertext, %lu AAD "
@@ -468,6 +388,10 @@ int main(int argc, char **argv)
 	}
 	lanes = gcm_sim_lanes();
 	b->lanes = lanes;
+	b->drv.sim = b->sim;
+	b->drv.lanes = lanes;
+	b->drv.on_out = on_output;
+	b->drv.arg = b;
 	gcm_sim_reset(b->sim);
 	printf("aes_gcm_dec LANES=%u seed=%llu\n", b->lanes, seed);
 
@@ -482,7 +406,8 @@ int main(int argc, char **argv)
 	snprintf(phase, sizeof(phase), "random back-to-back LANES=%u", b->lanes);
 	tally(run_random(b, &r, (unsigned long)packets, phase), &passed, &failed);
 	if (bubble_packets > 0) {
-		b->bubble_percent = 30;
+		b->drv.bubbles = &b->bubbles;
+		b->drv.bubble_percent = 30;
 		snprintf(phase, sizeof(phase), "random with idle cycles LANES=%u",
 		    b->lanes);
 		tally(run_random(b, &r, (unsigned long)bubble_packets, phase), &passed, &failed);
