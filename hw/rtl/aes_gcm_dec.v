@@ -97,6 +97,7 @@ reg                  r_last;
 reg                  r_aad;
 reg [DW-1:0]         r_data;
 reg [KW-1:0]         r_keep;
+reg [NB_W-1:0]       r_nb;       // bytes in the beat, counted on the way in
 reg [USER_WIDTH-1:0] r_user;
 reg [255:0]          r_key;
 reg                  r_key_256;
@@ -113,6 +114,7 @@ always @(posedge clk) begin
     r_aad      <= s_axis_aad;
     r_data     <= s_axis_tdata;
     r_keep     <= s_axis_tkeep;
+    r_nb       <= keep_count(s_axis_tkeep);
     r_user     <= s_axis_tuser;
     r_key      <= s_key;
     r_key_256  <= s_key_256;
@@ -153,7 +155,7 @@ wire [4:0]      cur_icv_len = sop ? r_icv_len  : h_icv_len;
 wire [LEN_W-1:0] ct_beat    = sop ? {LEN_W{1'b0}} : h_ct_beats;
 
 wire             is_aad     = r_aad && !r_last;
-wire [NB_W-1:0]  nb         = keep_count(r_keep);
+wire [NB_W-1:0]  nb         = r_nb;
 wire [K_W-1:0]   k_blocks   = K_W'((nb + 8'd15) >> 4);
 wire [LEN_W-1:0] nb_ext     = {{(LEN_W-NB_W){1'b0}}, nb};
 wire [LEN_W-1:0] aad_bytes  = (sop ? {{(LEN_W-5){1'b0}}, cur_aad_len} : h_aad_bytes) +
@@ -164,7 +166,8 @@ wire [LEN_W-1:0] ct_bytes   = (sop ? {LEN_W{1'b0}} : h_ct_bytes) +
 always @(posedge clk) begin
     if (r_valid) begin
         in_pkt      <= !r_last;
-        h_key       <= cur_key;
+        // a key is held only while its packet lasts (zeroization)
+        h_key       <= r_last ? 256'h0 : cur_key;
         h_key_256   <= cur_key_256;
         h_salt      <= cur_salt;
         h_iv        <= cur_iv;
@@ -226,7 +229,9 @@ reg [SIDE_W-1:0]          p_side;
 
 always @(posedge clk) begin
     p_valid   <= r_valid;
-    p_key     <= key_be;
+    // idle cycles carry a zero key, so no key lingers in the AES pipeline
+    // once traffic stops: it is flushed within the pipeline depth
+    p_key     <= r_valid ? key_be : 256'h0;
     p_key_256 <= cur_key_256;
     p_blocks  <= aes_in;
     p_side    <= {r_data & keep_mask(r_keep), r_keep, r_last, is_aad, sop, k_blocks,
