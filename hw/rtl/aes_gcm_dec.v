@@ -339,7 +339,7 @@ generate
         assign g0_pow[256 +: 128] = g0_h2;
     end
     if (LANES >= 3) begin : g_pow3
-        gf128_mul mul_h3 (.a(g0_h2), .b(g0_h), .p(g0_pow[384 +: 128]));
+        gf128_mac mul_h3 (.a(g0_h2), .b(g0_h), .p(g0_pow[384 +: 128]));
     end
     if (LANES >= 4) begin : g_pow4
         gf128_square square_h4 (.a(g0_h2), .p(g0_pow[512 +: 128]));
@@ -350,7 +350,7 @@ generate
     end
 endgenerate
 
-gf128_mul mul_ah (.a(g0_aad), .b(g0_h), .p(g0_ah));
+gf128_mac mul_ah (.a(g0_aad), .b(g0_h), .p(g0_ah));
 
 reg                      g1_valid;
 reg [OUT_W-1:0]          g1_out;
@@ -376,7 +376,8 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// G2: pick the power of H for each lane: block j of k gets H^(k-j)
+// G2: pick the power of H for each lane (block j of k gets H^(k-j)) and fold
+// the packet's starting value A0 H into lane 0 of its first beat
 // ---------------------------------------------------------------------------
 reg [128*LANES-1:0] g1_lane_pow;   // lane 0: H^k (the field's one when k = 0)
 
@@ -392,21 +393,19 @@ always @* begin : pick_powers
     end
 end
 
+wire [127:0] g1_start = g1_sop ? g1_ah : 128'h0;
+
 reg                  g2_valid;
 reg [OUT_W-1:0]      g2_out;
 reg [FIN_W-1:0]      g2_fin;
-reg                  g2_sop;
 reg [DW-1:0]         g2_c;
-reg [127:0]          g2_ah;
 reg [128*LANES-1:0]  g2_lane_pow;
 
 always @(posedge clk) begin
     g2_valid    <= g1_valid;
     g2_out      <= g1_out;
     g2_fin      <= g1_fin;
-    g2_sop      <= g1_sop;
-    g2_c        <= g1_c;
-    g2_ah       <= g1_ah;
+    g2_c        <= g1_c ^ DW'(g1_start);   // lane 0 is the low block
     g2_lane_pow <= g1_lane_pow;
     if (rst) begin
         g2_valid <= 1'b0;
@@ -414,67 +413,44 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// G3: the feed-forward products C_j H^(k-j), j = 1 .. LANES-1
+// G3: everything of the beat that does not depend on X, one tree:
+//   Y = (C0 [^ A0 H]) H^k ^ C1 H^(k-1) ^ ... ^ C(k-1) H
 // ---------------------------------------------------------------------------
-wire [127:0] g2_ff;
+wire [127:0] g2_y;
 
-generate
-    if (LANES > 1) begin : g_ff
-        wire [128*LANES-1:0] prod;
-        assign prod[0 +: 128] = 128'h0;
-        for (l = 1; l < LANES; l = l + 1) begin : g_mul
-            gf128_mul mul_ff (
-                .a(g2_c[l*128 +: 128]),
-                .b(g2_lane_pow[l*128 +: 128]),
-                .p(prod[l*128 +: 128])
-            );
-        end
-        reg [127:0] sum;
-        always @* begin : xor_products
-            integer j;
-            sum = 128'h0;
-            for (j = 1; j < LANES; j = j + 1) begin
-                sum = sum ^ prod[j*128 +: 128];
-            end
-        end
-        assign g2_ff = sum;
-    end else begin : g_no_ff
-        assign g2_ff = 128'h0;
-    end
-endgenerate
+gf128_mac #(.N(LANES)) mac_beat (.a(g2_c), .b(g2_lane_pow), .p(g2_y));
 
 reg               g3_valid;
 reg [OUT_W-1:0]   g3_out;
 reg [FIN_W-1:0]   g3_fin;
-reg               g3_sop;
-reg [127:0]       g3_c0;
-reg [127:0]       g3_ah;
 reg [127:0]       g3_hk;
-reg [127:0]       g3_ff;
+reg [127:0]       g3_y;
 
 always @(posedge clk) begin
     g3_valid <= g2_valid;
     g3_out   <= g2_out;
     g3_fin   <= g2_fin;
-    g3_sop   <= g2_sop;
-    g3_c0    <= g2_c[0 +: 128];
-    g3_ah    <= g2_ah;
     g3_hk    <= g2_lane_pow[0 +: 128];
-    g3_ff    <= g2_ff;
+    g3_y     <= g2_y;
     if (rst) begin
         g3_valid <= 1'b0;
     end
 end
 
 // ---------------------------------------------------------------------------
-// G4: the GHASH accumulator, the only loop: X' = (X ^ C0) H^k ^ ff
-// A packet starts from X = A0 H (its sideband AAD block).
+// G4: the GHASH accumulator, the only loop, one multiplier deep:
+//   X' = X H^k ^ Y
+// X is cleared on a packet's last beat (a synchronous reset, off the data
+// path), so a packet starts from zero and its first beat's Y carries A0 H.
+// The packet's final X goes to the tag stage in its own register.
 // ---------------------------------------------------------------------------
+wire         g3_last = g3_out[USER_WIDTH + 1];   // see OUT_W
+wire [127:0] g3_xh;
+wire [127:0] g3_x_next = g3_xh ^ g3_y;
 reg  [127:0] g4_x;
-wire [127:0] g3_x_in = (g3_sop ? g3_ah : g4_x) ^ g3_c0;
-wire [127:0] g3_prod;
+reg  [127:0] g4_x_final;
 
-gf128_mul mul_acc (.a(g3_x_in), .b(g3_hk), .p(g3_prod));
+gf128_mac #(.N(1)) mul_acc (.a(g4_x), .b(g3_hk), .p(g3_xh));
 
 reg             g4_valid;
 reg [OUT_W-1:0] g4_out;
@@ -482,12 +458,14 @@ reg [FIN_W-1:0] g4_fin;
 
 always @(posedge clk) begin
     if (g3_valid) begin
-        g4_x <= g3_prod ^ g3_ff;
+        g4_x <= g3_last ? 128'h0 : g3_x_next;
     end
-    g4_valid <= g3_valid;
-    g4_out   <= g3_out;
-    g4_fin   <= g3_fin;
+    g4_x_final <= g3_x_next;
+    g4_valid   <= g3_valid;
+    g4_out     <= g3_out;
+    g4_fin     <= g3_fin;
     if (rst) begin
+        g4_x     <= 128'h0;
         g4_valid <= 1'b0;
     end
 end
@@ -505,7 +483,7 @@ wire [127:0] g4_len_blk = {{(61-LEN_W){1'b0}}, g4_aad_bytes, 3'b000,
                            {(61-LEN_W){1'b0}}, g4_ct_bytes, 3'b000};
 wire [127:0] g4_s;
 
-gf128_mul mul_len (.a(g4_x ^ g4_len_blk), .b(g4_h), .p(g4_s));
+gf128_mac mul_len (.a(g4_x_final ^ g4_len_blk), .b(g4_h), .p(g4_s));
 
 reg             g5_valid;
 reg [OUT_W-1:0] g5_out;
