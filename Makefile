@@ -30,7 +30,7 @@ VL_FLAGS     := --cc -Wall -O3 --x-assign fast --x-initial fast
 VL_MAKEFLAGS := OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2
 VL_INC       := $(shell $(VERILATOR) --getenv VERILATOR_ROOT 2>/dev/null)/include
 VL_CXXFLAGS  := -std=c++17 -O2 -I$(VL_INC) -I$(VL_INC)/vltstd -faligned-new \
-                -Wno-unused-parameter -Isim/gcm
+                -Wno-unused-parameter
 
 GCM_LANES  := 1 2 3 4
 
@@ -74,8 +74,31 @@ $(BUILD)/vl/gcm_l%.stamp: $(RTL_SRCS) | $(BUILD)/vl
 		|| { tail -20 $(BUILD)/vl/gcm_l$*.log; exit 1; }
 	touch $@
 
-$(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h $(BUILD)/vl/gcm_l%.stamp | $(BUILD)/sim
-	$(CXX) $(VL_CXXFLAGS) -I$(BUILD)/vl/gcm_l$* -DGCM_LANES=$* \
+# single-block models for the block test benches
+$(BUILD)/vl/aes_pipe.stamp: $(RTL_SRCS) | $(BUILD)/vl
+	rm -rf $(BUILD)/vl/aes_pipe
+	$(VERILATOR) $(VL_FLAGS) --prefix Vaes_enc_pipe_t -GSTATES=2 -GSIDE_WIDTH=32 \
+		--top-module aes_enc_pipe -Mdir $(BUILD)/vl/aes_pipe $(RTL_SRCS) \
+		--build -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/aes_pipe.log 2>&1 \
+		|| { tail -20 $(BUILD)/vl/aes_pipe.log; exit 1; }
+	touch $@
+
+$(BUILD)/vl/gf_mac.stamp: $(RTL_SRCS) | $(BUILD)/vl
+	rm -rf $(BUILD)/vl/gf_mac
+	$(VERILATOR) $(VL_FLAGS) --prefix Vgf128_mac_t -GN=2 \
+		--top-module gf128_mac -Mdir $(BUILD)/vl/gf_mac $(RTL_SRCS) \
+		--build -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/gf_mac.log 2>&1 \
+		|| { tail -20 $(BUILD)/vl/gf_mac.log; exit 1; }
+	touch $@
+
+$(BUILD)/sim/aes_pipe_sim.o: sim/blocks/aes_pipe_sim.cpp sim/blocks/*.h sim/common/*.h $(BUILD)/vl/aes_pipe.stamp | $(BUILD)/sim
+	$(CXX) $(VL_CXXFLAGS) -Isim/common -Isim/blocks -I$(BUILD)/vl/aes_pipe -c -o $@ $<
+
+$(BUILD)/sim/gf_mac_sim.o: sim/blocks/gf_mac_sim.cpp sim/blocks/*.h sim/common/*.h $(BUILD)/vl/gf_mac.stamp | $(BUILD)/sim
+	$(CXX) $(VL_CXXFLAGS) -Isim/common -Isim/blocks -I$(BUILD)/vl/gf_mac -c -o $@ $<
+
+$(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h sim/common/*.h $(BUILD)/vl/gcm_l%.stamp | $(BUILD)/sim
+	$(CXX) $(VL_CXXFLAGS) -Isim/common -I$(BUILD)/vl/gcm_l$* -DGCM_LANES=$* \
 		-DVTOP=Vaes_gcm_dec_l$* -DVTOP_HEADER='"Vaes_gcm_dec_l$*.h"' -c -o $@ $<
 
 # ---------------------------------------------------------------------------
@@ -84,13 +107,13 @@ $(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h $(BUILD)/vl/gcm
 # Host-side test code is built twice: with ASan/UBSan for the tests, plain
 # -O2 for the benchmarks. The Verilated model is never instrumented: it does
 # not need it and would run several times slower.
-$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/gcm/*.h)
+$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim/gcm -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim/gcm -Isim/blocks -c -o $@ $<
 
-$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/gcm/*.h)
+$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim/gcm -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim/gcm -Isim/blocks -c -o $@ $<
 
 GCM_HOST_SRCS := tests/common/gcm_ref.c tests/common/vector_file.c \
                  tests/common/prng.c tests/hw/gcm_drive.c
@@ -103,11 +126,16 @@ $(BUILD)/bench/bench_gcm_l%: $(patsubst %.c,$(BUILD)/obj/opt/%.o,tests/bench/ben
 		$(BUILD)/sim/gcm_sim_l%.o $(VL_RUNTIME) | $(BUILD)/bench
 	$(CXX) -o $@ $(filter %.o,$^) $(BUILD)/vl/gcm_l$*/Vaes_gcm_dec_l$*__ALL.a -lcrypto -lpthread
 
+$(BUILD)/tests/test_blocks: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/hw/test_blocks.c tests/common/prng.c) \
+		$(BUILD)/sim/aes_pipe_sim.o $(BUILD)/sim/gf_mac_sim.o $(VL_RUNTIME) | $(BUILD)/tests
+	$(CXX) $(SANITIZE) -o $@ $(filter %.o,$^) $(BUILD)/vl/aes_pipe/Vaes_enc_pipe_t__ALL.a \
+		$(BUILD)/vl/gf_mac/Vgf128_mac_t__ALL.a -lcrypto -lpthread
+
 $(BUILD)/tests/check_vectors: $(patsubst %.c,$(BUILD)/obj/opt/%.o,tests/vectors/check_vectors.c \
 		tests/common/gcm_ref.c tests/common/vector_file.c) | $(BUILD)/tests
 	$(CC) -o $@ $^ -lcrypto
 
-TEST_BINS  := $(BUILD)/tests/check_vectors $(foreach l,$(GCM_LANES),$(BUILD)/tests/test_gcm_l$(l))
+TEST_BINS  := $(BUILD)/tests/check_vectors $(BUILD)/tests/test_blocks $(foreach l,$(GCM_LANES),$(BUILD)/tests/test_gcm_l$(l))
 BENCH_BINS := $(BUILD)/bench/bench_gcm_l1 $(BUILD)/bench/bench_gcm_l4
 
 all: $(TEST_BINS) $(BENCH_BINS)
@@ -128,6 +156,7 @@ test: deps all
 		"synthesis LANES=1 (Yosys xcup, no latches)" "tools/synth.sh $(BUILD)/synth 1" \
 		"known-answer files vs OpenSSL (valgrind)" \
 		  "valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/check_vectors tests/vectors/wycheproof_gcm_96_128.txt tests/vectors/gcm_spec.txt tests/vectors/esp_gcm_packets.txt" \
+		"block test benches: aes_enc_pipe, gf128_mac" "$(BUILD)/tests/test_blocks $(SEED_ARG)" \
 		"GCM core LANES=1" "$(BUILD)/tests/test_gcm_l1 --packets $(GCM_PACKETS) $(SEED_ARG)" \
 		"GCM core LANES=4" "$(BUILD)/tests/test_gcm_l4 --packets $(GCM_PACKETS) $(SEED_ARG)" \
 		"GCM core LANES=2" "$(BUILD)/tests/test_gcm_l2 --packets 3000 --bubble-packets 500 $(SEED_ARG)" \

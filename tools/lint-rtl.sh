@@ -29,6 +29,10 @@ for f in $srcs; do
 			lint "$top" -GLANES=$lanes -GUSER_WIDTH=32
 		done
 		;;
+	gf128_mac)
+		lint "$top" -GN=1
+		lint "$top" -GN=4
+		;;
 	aes_enc_pipe)
 		lint "$top" -GSTATES=1
 		lint "$top" -GSTATES=6 -GSIDE_WIDTH=64

@@ -8,47 +8,9 @@
 #include <new>
 
 #include "verilated.h"
+#include "vl_bytes.h"
 #include VTOP_HEADER
 
-namespace {
-
-// Copy bytes (byte 0 first) into a Verilator signal of any width: byte i is
-// bits [8i+7:8i]. Verilator stores wide signals as 32-bit words, narrow ones
-// as an integer.
-template <typename T>
-void put_bytes(T &sig, const uint8_t *src, unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)src[i] << (8 * i);
-	sig = (T)v;
-}
-
-template <std::size_t W>
-void put_bytes(VlWide<W> &sig, const uint8_t *src, unsigned n)
-{
-	for (std::size_t w = 0; w < W; w++)
-		sig[w] = 0;
-	for (unsigned i = 0; i < n; i++)
-		sig[i / 4] |= (uint32_t)src[i] << (8 * (i % 4));
-}
-
-template <typename T>
-void get_bytes(const T &sig, uint8_t *dst, unsigned n)
-{
-	const uint64_t v = (uint64_t)sig;
-	for (unsigned i = 0; i < n; i++)
-		dst[i] = (uint8_t)(v >> (8 * i));
-}
-
-template <std::size_t W>
-void get_bytes(const VlWide<W> &sig, uint8_t *dst, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		dst[i] = (uint8_t)(sig[i / 4] >> (8 * (i % 4)));
-}
-
-} // namespace
 
 struct gcm_sim {
 	VerilatedContext ctx;
@@ -115,17 +77,18 @@ extern "C" void gcm_sim_cycle(struct gcm_sim *sim, const struct gcm_sim_in *in,
 		t->s_axis_tvalid = 1;
 		t->s_axis_tlast = in->last;
 		t->s_axis_aad = in->aad_beat;
-		put_bytes(t->s_axis_tdata, in->data, beat);
-		t->s_axis_tkeep = in->keep;
+		vl_put_bytes(t->s_axis_tdata, in->data, beat);
+		/* Verilator expects the unused high bits of a signal to be zero */
+		t->s_axis_tkeep = in->keep & (beat == 64 ? UINT64_MAX : (((uint64_t)1 << beat) - 1));
 		t->s_axis_tuser = in->user;
-		put_bytes(t->s_key, in->key, 32);
+		vl_put_bytes(t->s_key, in->key, 32);
 		t->s_key_256 = in->key_256;
-		put_bytes(t->s_salt, in->salt, 4);
-		put_bytes(t->s_iv, in->iv, 8);
-		put_bytes(t->s_aad_data, in->aad, 16);
+		vl_put_bytes(t->s_salt, in->salt, 4);
+		vl_put_bytes(t->s_iv, in->iv, 8);
+		vl_put_bytes(t->s_aad_data, in->aad, 16);
 		t->s_aad_len = in->aad_len & 0x1f;
 		t->s_icv_len = in->icv_len & 0x1f;
-		put_bytes(t->s_icv, in->icv, 16);
+		vl_put_bytes(t->s_icv, in->icv, 16);
 	} else {
 		t->s_axis_tvalid = 0;
 	}
@@ -137,7 +100,7 @@ extern "C" void gcm_sim_cycle(struct gcm_sim *sim, const struct gcm_sim_in *in,
 		out->last = t->m_axis_tlast;
 		out->auth_ok = t->m_axis_auth_ok;
 		memset(out->data, 0, sizeof(out->data));
-		get_bytes(t->m_axis_tdata, out->data, beat);
+		vl_get_bytes(t->m_axis_tdata, out->data, beat);
 		out->keep = (uint64_t)t->m_axis_tkeep;
 		out->user = t->m_axis_tuser;
 	}
