@@ -70,12 +70,13 @@ localparam [127:0] GF_ONE  = {1'b1, 127'b0};
 // Latency from input beat to output beat: 24 clocks (input register,
 // prepare, 15 AES stages, 7 GHASH and verify stages), whatever LANES and key.
 
-function automatic [NB_W-1:0] keep_count(input [KW-1:0] keep);
+// bytes kept in one 16-byte block of tkeep, 0..16
+function automatic [4:0] block_count(input [15:0] keep);
     integer i;
     begin
-        keep_count = {NB_W{1'b0}};
-        for (i = 0; i < KW; i = i + 1) begin
-            keep_count = keep_count + {{(NB_W-1){1'b0}}, keep[i]};
+        block_count = 5'd0;
+        for (i = 0; i < 16; i = i + 1) begin
+            block_count = block_count + {4'b0, keep[i]};
         end
     end
 endfunction
@@ -97,7 +98,7 @@ reg                  r_last;
 reg                  r_aad;
 reg [DW-1:0]         r_data;
 reg [KW-1:0]         r_keep;
-reg [NB_W-1:0]       r_nb;       // bytes in the beat, counted on the way in
+reg [LANES*5-1:0]    r_blk_bytes; // bytes per block, counted on the way in
 reg [USER_WIDTH-1:0] r_user;
 reg [255:0]          r_key;
 reg                  r_key_256;
@@ -108,13 +109,17 @@ reg [4:0]            r_aad_len;
 reg [4:0]            r_icv_len;
 reg [127:0]          r_icv;
 
+integer n;
+
 always @(posedge clk) begin
     r_valid    <= s_axis_tvalid;
     r_last     <= s_axis_tlast;
     r_aad      <= s_axis_aad;
     r_data     <= s_axis_tdata;
     r_keep     <= s_axis_tkeep;
-    r_nb       <= keep_count(s_axis_tkeep);
+    for (n = 0; n < LANES; n = n + 1) begin
+        r_blk_bytes[n*5 +: 5] <= block_count(s_axis_tkeep[n*16 +: 16]);
+    end
     r_user     <= s_axis_tuser;
     r_key      <= s_key;
     r_key_256  <= s_key_256;
@@ -141,8 +146,6 @@ reg [127:0]     h_aad_data;
 reg [4:0]       h_aad_len;
 reg [4:0]       h_icv_len;
 reg [LEN_W-1:0] h_ct_beats;
-reg [LEN_W-1:0] h_aad_bytes;
-reg [LEN_W-1:0] h_ct_bytes;
 
 wire            sop         = !in_pkt;
 wire [255:0]    cur_key     = sop ? r_key      : h_key;
@@ -155,13 +158,18 @@ wire [4:0]      cur_icv_len = sop ? r_icv_len  : h_icv_len;
 wire [LEN_W-1:0] ct_beat    = sop ? {LEN_W{1'b0}} : h_ct_beats;
 
 wire             is_aad     = r_aad && !r_last;
-wire [NB_W-1:0]  nb         = r_nb;
-wire [K_W-1:0]   k_blocks   = K_W'((nb + 8'd15) >> 4);
-wire [LEN_W-1:0] nb_ext     = {{(LEN_W-NB_W){1'b0}}, nb};
-wire [LEN_W-1:0] aad_bytes  = (sop ? {{(LEN_W-5){1'b0}}, cur_aad_len} : h_aad_bytes) +
-                              (is_aad ? nb_ext : {LEN_W{1'b0}});
-wire [LEN_W-1:0] ct_bytes   = (sop ? {LEN_W{1'b0}} : h_ct_bytes) +
-                              (is_aad ? {LEN_W{1'b0}} : nb_ext);
+reg  [NB_W-1:0]  nb;              // bytes in the beat
+reg  [K_W-1:0]   k_blocks;        // blocks in the beat, full or partial
+
+always @* begin : count_beat
+    integer j;
+    nb = {NB_W{1'b0}};
+    k_blocks = {K_W{1'b0}};
+    for (j = 0; j < LANES; j = j + 1) begin
+        nb = nb + {{(NB_W-5){1'b0}}, r_blk_bytes[j*5 +: 5]};
+        k_blocks = k_blocks + {{(K_W-1){1'b0}}, r_blk_bytes[j*5 +: 5] != 5'd0};
+    end
+end
 
 always @(posedge clk) begin
     if (r_valid) begin
@@ -175,8 +183,6 @@ always @(posedge clk) begin
         h_aad_len   <= cur_aad_len;
         h_icv_len   <= cur_icv_len;
         h_ct_beats  <= ct_beat + (is_aad ? {LEN_W{1'b0}} : {{(LEN_W-1){1'b0}}, 1'b1});
-        h_aad_bytes <= aad_bytes;
-        h_ct_bytes  <= ct_bytes;
     end
     if (rst) begin
         in_pkt <= 1'b0;
@@ -219,7 +225,7 @@ assign aes_in[LANES*128 +: 128]     = 128'h0;                        // H = E(K,
 assign aes_in[(LANES+1)*128 +: 128] = {salt_be, iv_be, 32'd1};       // E(K, J0)
 
 // prepare register: feeds the AES pipeline
-localparam integer SIDE_W = DW + KW + 1 + 1 + 1 + K_W + 2*LEN_W + 128 + 5 + 128 + USER_WIDTH;
+localparam integer SIDE_W = DW + KW + 1 + 1 + 1 + K_W + NB_W + 5 + 128 + 5 + 128 + USER_WIDTH;
 
 reg                       p_valid;
 reg [255:0]               p_key;
@@ -235,7 +241,7 @@ always @(posedge clk) begin
     p_key_256 <= cur_key_256;
     p_blocks  <= aes_in;
     p_side    <= {r_data & keep_mask(r_keep), r_keep, r_last, is_aad, sop, k_blocks,
-                  aad_bytes, ct_bytes, aad_be, cur_icv_len, icv_be, r_user};
+                  nb, cur_aad_len, aad_be, cur_icv_len, icv_be, r_user};
     if (rst) begin
         p_valid <= 1'b0;
     end
@@ -268,14 +274,31 @@ wire [DW-1:0]         a_data;
 wire [KW-1:0]         a_keep;
 wire                  a_last, a_is_aad, a_sop;
 wire [K_W-1:0]        a_k;
-wire [LEN_W-1:0]      a_aad_bytes, a_ct_bytes;
+wire [NB_W-1:0]       a_nb;
+wire [4:0]            a_aad_len;
 wire [127:0]          a_aad_be;
 wire [4:0]            a_icv_len;
 wire [127:0]          a_icv_be;
 wire [USER_WIDTH-1:0] a_user;
 
-assign {a_data, a_keep, a_last, a_is_aad, a_sop, a_k, a_aad_bytes, a_ct_bytes,
+assign {a_data, a_keep, a_last, a_is_aad, a_sop, a_k, a_nb, a_aad_len,
         a_aad_be, a_icv_len, a_icv_be, a_user} = a_side;
+
+// running lengths of AAD and ciphertext; on the last beat they are the
+// packet's totals (kept out of the input stages, where timing is tighter)
+reg  [LEN_W-1:0] len_aad_acc, len_ct_acc;
+wire [LEN_W-1:0] a_nb_ext      = {{(LEN_W-NB_W){1'b0}}, a_nb};
+wire [LEN_W-1:0] a_aad_bytes   = (a_sop ? {{(LEN_W-5){1'b0}}, a_aad_len} : len_aad_acc) +
+                                 (a_is_aad ? a_nb_ext : {LEN_W{1'b0}});
+wire [LEN_W-1:0] a_ct_bytes    = (a_sop ? {LEN_W{1'b0}} : len_ct_acc) +
+                                 (a_is_aad ? {LEN_W{1'b0}} : a_nb_ext);
+
+always @(posedge clk) begin
+    if (a_valid) begin
+        len_aad_acc <= a_aad_bytes;
+        len_ct_acc  <= a_ct_bytes;
+    end
+end
 
 wire [127:0] a_h   = a_blocks[LANES*128 +: 128];
 wire [127:0] a_ej0 = a_blocks[(LANES+1)*128 +: 128];
