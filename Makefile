@@ -153,7 +153,7 @@ SEED_ARG := $(if $(SEED),--seed $(SEED),)
 test: deps all
 	@tools/run-tests.sh \
 		"rtl lint (Verilator -Wall, zero warnings)" "tools/lint-rtl.sh $(RTL_DIR)" \
-		"synthesis LANES=1 (Yosys xcup, no latches)" "tools/synth.sh $(BUILD)/synth 1" \
+		"synthesis LANES=1 and 4 (Yosys xcup, no latches)" "tools/synth.sh $(BUILD)/synth 1 4" \
 		"known-answer files vs OpenSSL (valgrind)" \
 		  "valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/check_vectors tests/vectors/wycheproof_gcm_96_128.txt tests/vectors/gcm_spec.txt tests/vectors/esp_gcm_packets.txt" \
 		"block test benches: aes_enc_pipe, gf128_mac" "$(BUILD)/tests/test_blocks $(SEED_ARG)" \
