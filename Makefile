@@ -28,6 +28,8 @@ RTL_TOPS   := $(basename $(notdir $(RTL_SRCS)))
 # no --threads (10x slower on this 2-core machine).
 VL_FLAGS     := --cc -Wall -O3 --x-assign fast --x-initial fast
 VL_MAKEFLAGS := OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2
+# parallel C++ compiles inside one model build (make itself may run serially)
+VL_JOBS      ?= 2
 VL_INC       := $(shell $(VERILATOR) --getenv VERILATOR_ROOT 2>/dev/null)/include
 VL_CXXFLAGS  := -std=c++17 -O2 -I$(VL_INC) -I$(VL_INC)/vltstd -faligned-new \
                 -Wno-unused-parameter
@@ -70,7 +72,7 @@ $(BUILD)/vl/gcm_l%.stamp: $(RTL_SRCS) | $(BUILD)/vl
 	rm -rf $(BUILD)/vl/gcm_l$*
 	$(VERILATOR) $(VL_FLAGS) --prefix Vaes_gcm_dec_l$* -GLANES=$* -GUSER_WIDTH=32 \
 		--top-module aes_gcm_dec -Mdir $(BUILD)/vl/gcm_l$* $(RTL_SRCS) \
-		--build -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/gcm_l$*.log 2>&1 \
+		--build -j $(VL_JOBS) -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/gcm_l$*.log 2>&1 \
 		|| { tail -20 $(BUILD)/vl/gcm_l$*.log; exit 1; }
 	touch $@
 
@@ -79,7 +81,7 @@ $(BUILD)/vl/aes_pipe.stamp: $(RTL_SRCS) | $(BUILD)/vl
 	rm -rf $(BUILD)/vl/aes_pipe
 	$(VERILATOR) $(VL_FLAGS) --prefix Vaes_enc_pipe_t -GSTATES=2 -GSIDE_WIDTH=32 \
 		--top-module aes_enc_pipe -Mdir $(BUILD)/vl/aes_pipe $(RTL_SRCS) \
-		--build -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/aes_pipe.log 2>&1 \
+		--build -j $(VL_JOBS) -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/aes_pipe.log 2>&1 \
 		|| { tail -20 $(BUILD)/vl/aes_pipe.log; exit 1; }
 	touch $@
 
@@ -87,7 +89,7 @@ $(BUILD)/vl/gf_mac.stamp: $(RTL_SRCS) | $(BUILD)/vl
 	rm -rf $(BUILD)/vl/gf_mac
 	$(VERILATOR) $(VL_FLAGS) --prefix Vgf128_mac_t -GN=2 \
 		--top-module gf128_mac -Mdir $(BUILD)/vl/gf_mac $(RTL_SRCS) \
-		--build -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/gf_mac.log 2>&1 \
+		--build -j $(VL_JOBS) -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/gf_mac.log 2>&1 \
 		|| { tail -20 $(BUILD)/vl/gf_mac.log; exit 1; }
 	touch $@
 

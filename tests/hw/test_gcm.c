@@ -48,6 +48,8 @@ struct scoreboard {
 	size_t got;             /* bytes of the head packet received so far */
 	unsigned long packets_ok, errors;
 	const char *phase;
+	bool quiet;             /* the self-check expects failures */
+	bool invert;            /* self-check: expect the opposite verdict */
 };
 
 struct bench {
@@ -62,7 +64,7 @@ static void fail(struct scoreboard *sb, const struct expected *e,
     const char *what)
 {
 	sb->errors++;
-	if (sb->errors <= 20)
+	if (!sb->quiet && sb->errors <= 20)
 		fprintf(stderr, "FAIL %s: packet %" PRIu32 ": %s\n", sb->phase,
 		    e != NULL ? e->id : 0, what);
 }
@@ -314,19 +316,42 @@ static bool run_random(struct bench *b, struct prng *r, unsigned long count,
 			return false;
 		}
 		e = expect(b, p.id);
-		e->auth_ok = verdict == 1;
+		e->auth_ok = (verdict == 1) != b->sb.invert;
 		e->len = p.ct_len;
-		if (e->auth_ok)
-			memcpy(e->pt, ref_pt, p.ct_len);
+		memcpy(e->pt, ref_pt, p.ct_len);
 		gcm_drive_packet(&b->drv, &p);
 	}
 	drain(b);
-	printf("%s %s: %lu packets (%lu intact, %lu tag, %lu ciphertext, %lu AAD "
-	    "tampered), %lu verified\n",
-	    b->sb.errors == before ? "ok  " : "FAIL", phase, count,
-	    counts[TAMPER_NONE], counts[TAMPER_TAG], counts[TAMPER_CT],
-	    counts[TAMPER_AAD], b->sb.packets_ok - ok_before);
+	if (!b->sb.quiet)
+		printf("%s %s: %lu packets (%lu intact, %lu tag, %lu ciphertext, %lu AAD "
+		    "tampered), %lu verified\n",
+		    b->sb.errors == before ? "ok  " : "FAIL", phase, count,
+		    counts[TAMPER_NONE], counts[TAMPER_TAG], counts[TAMPER_CT],
+		    counts[TAMPER_AAD], b->sb.packets_ok - ok_before);
 	return b->sb.errors == before && b->sb.packets_ok - ok_before == count;
+}
+
+/*
+ * The scoreboard must be able to fail: run packets while expecting the
+ * opposite verdict for each, and require that every one is flagged.
+ */
+static bool run_self_check(struct bench *b, struct prng *r)
+{
+	const unsigned long count = 200;
+	unsigned long errors = b->sb.errors, ok = b->sb.packets_ok;
+	bool caught;
+
+	b->sb.quiet = true;
+	b->sb.invert = true;
+	run_random(b, r, count, "scoreboard self-check (inverted verdicts)");
+	b->sb.quiet = false;
+	b->sb.invert = false;
+	caught = b->sb.packets_ok == ok && b->sb.errors >= errors + count;
+	printf("%s scoreboard self-check: %lu of %lu wrong expectations caught\n",
+	    caught ? "ok  " : "FAIL", count - (b->sb.packets_ok - ok), count);
+	b->sb.errors = errors;
+	b->sb.packets_ok = ok;
+	return caught;
 }
 
 static void tally(bool ok, unsigned *passed, unsigned *failed)
@@ -405,6 +430,7 @@ int main(int argc, char **argv)
 	prng_seed(&b->bubbles, seed ^ 0x9e3779b97f4a7c15ull);
 	snprintf(phase, sizeof(phase), "random back-to-back LANES=%u", b->lanes);
 	tally(run_random(b, &r, (unsigned long)packets, phase), &passed, &failed);
+	tally(run_self_check(b, &r), &passed, &failed);
 	if (bubble_packets > 0) {
 		b->drv.bubbles = &b->bubbles;
 		b->drv.bubble_percent = 30;
