@@ -67,8 +67,8 @@ localparam integer LEN_W   = 16;   // bytes; ESP frames stay far below 64 KiB
 localparam integer K_W     = 3;    // blocks per beat, 0..LANES
 localparam integer NB_W    = 8;    // bytes per beat, 0..64
 localparam [127:0] GF_ONE  = {1'b1, 127'b0};
-// Latency from input beat to output beat: 24 clocks (input register,
-// prepare, 15 AES stages, 7 GHASH and verify stages), whatever LANES and key.
+// Latency from input beat to output beat: 25 clocks (input register,
+// prepare, 15 AES stages, 8 GHASH and verify stages), whatever LANES and key.
 
 // bytes kept in one 16-byte block of tkeep, 0..16
 function automatic [4:0] block_count(input [15:0] keep);
@@ -421,6 +421,7 @@ wire [127:0] g1_start = g1_sop ? g1_ah : 128'h0;
 reg                  g2_valid;
 reg [OUT_W-1:0]      g2_out;
 reg [FIN_W-1:0]      g2_fin;
+reg                  g2_sop;
 reg [DW-1:0]         g2_c;
 reg [128*LANES-1:0]  g2_lane_pow;
 
@@ -428,6 +429,7 @@ always @(posedge clk) begin
     g2_valid    <= g1_valid;
     g2_out      <= g1_out;
     g2_fin      <= g1_fin;
+    g2_sop      <= g1_sop;
     g2_c        <= g1_c ^ DW'(g1_start);   // lane 0 is the low block
     g2_lane_pow <= g1_lane_pow;
     if (rst) begin
@@ -453,7 +455,7 @@ always @(posedge clk) begin
     g3_valid <= g2_valid;
     g3_out   <= g2_out;
     g3_fin   <= g2_fin;
-    g3_hk    <= g2_lane_pow[0 +: 128];
+    g3_hk    <= g2_sop ? 128'h0 : g2_lane_pow[0 +: 128];   // see G4
     g3_y     <= g2_y;
     if (rst) begin
         g3_valid <= 1'b0;
@@ -462,16 +464,13 @@ end
 
 // ---------------------------------------------------------------------------
 // G4: the GHASH accumulator, the only loop, one multiplier deep:
-//   X' = X H^k ^ Y
-// X is cleared on a packet's last beat (a synchronous reset, off the data
-// path), so a packet starts from zero and its first beat's Y carries A0 H.
-// The packet's final X goes to the tag stage in its own register.
+//   X' = X H' ^ Y      H' = H^k, or 0 on a packet's first beat
+// Multiplying by zero drops the previous packet's X, so the loop needs no
+// reset or select: a packet starts from its first beat's Y (which carries
+// A0 H). On the last beat X is the packet's GHASH before the length block.
 // ---------------------------------------------------------------------------
-wire         g3_last = g3_out[USER_WIDTH + 1];   // see OUT_W
+reg [127:0] g4_x;
 wire [127:0] g3_xh;
-wire [127:0] g3_x_next = g3_xh ^ g3_y;
-reg  [127:0] g4_x;
-reg  [127:0] g4_x_final;
 
 gf128_mac #(.N(1)) mul_acc (.a(g4_x), .b(g3_hk), .p(g3_xh));
 
@@ -481,20 +480,20 @@ reg [FIN_W-1:0] g4_fin;
 
 always @(posedge clk) begin
     if (g3_valid) begin
-        g4_x <= g3_last ? 128'h0 : g3_x_next;
+        g4_x <= g3_xh ^ g3_y;
     end
-    g4_x_final <= g3_x_next;
-    g4_valid   <= g3_valid;
-    g4_out     <= g3_out;
-    g4_fin     <= g3_fin;
+    g4_valid <= g3_valid;
+    g4_out   <= g3_out;
+    g4_fin   <= g3_fin;
     if (rst) begin
-        g4_x     <= 128'h0;
         g4_valid <= 1'b0;
     end
 end
 
 // ---------------------------------------------------------------------------
-// G5: tag = (X ^ len(A) || len(C)) H ^ E(K, J0)   (meaningful on the last beat)
+// G5: the length block, and the received ICV unmasked with E(K, J0), so the
+// tag check needs one multiplication and a compare:
+//   (X ^ len(A) || len(C)) H == ICV ^ E(K, J0)   (on the leading ICV bytes)
 // ---------------------------------------------------------------------------
 wire [LEN_W-1:0] g4_aad_bytes, g4_ct_bytes;
 wire [127:0]     g4_h, g4_ej0, g4_icv_be;
@@ -504,21 +503,20 @@ assign {g4_aad_bytes, g4_ct_bytes, g4_h, g4_ej0, g4_icv_len, g4_icv_be} = g4_fin
 
 wire [127:0] g4_len_blk = {{(61-LEN_W){1'b0}}, g4_aad_bytes, 3'b000,
                            {(61-LEN_W){1'b0}}, g4_ct_bytes, 3'b000};
-wire [127:0] g4_s;
-
-gf128_mac mul_len (.a(g4_x_final ^ g4_len_blk), .b(g4_h), .p(g4_s));
 
 reg             g5_valid;
 reg [OUT_W-1:0] g5_out;
-reg [127:0]     g5_tag;
-reg [127:0]     g5_icv_be;
+reg [127:0]     g5_x;
+reg [127:0]     g5_h;
+reg [127:0]     g5_icv_x;
 reg [4:0]       g5_icv_len;
 
 always @(posedge clk) begin
     g5_valid   <= g4_valid;
     g5_out     <= g4_out;
-    g5_tag     <= g4_s ^ g4_ej0;
-    g5_icv_be  <= g4_icv_be;
+    g5_x       <= g4_x ^ g4_len_blk;
+    g5_h       <= g4_h;
+    g5_icv_x   <= g4_icv_be ^ g4_ej0;
     g5_icv_len <= g4_icv_len;
     if (rst) begin
         g5_valid <= 1'b0;
@@ -526,31 +524,55 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// G6: compare the leading icv_len bytes of the tag; other lengths never pass
+// G6: S = (X ^ len) H
 // ---------------------------------------------------------------------------
-wire icv_len_ok = (g5_icv_len == 5'd16) || (g5_icv_len == 5'd12) || (g5_icv_len == 5'd8);
-wire [127:0] icv_mask = (g5_icv_len == 5'd8)  ? {{8{8'hff}}, {8{8'h00}}} :
-                        (g5_icv_len == 5'd12) ? {{12{8'hff}}, {4{8'h00}}} :
-                                                {16{8'hff}};
-wire tag_match = ((g5_tag ^ g5_icv_be) & icv_mask) == 128'h0;
+wire [127:0] g5_s;
+
+gf128_mac mul_len (.a(g5_x), .b(g5_h), .p(g5_s));
 
 reg             g6_valid;
 reg [OUT_W-1:0] g6_out;
-reg             g6_ok;
+reg [127:0]     g6_s;
+reg [127:0]     g6_icv_x;
+reg [4:0]       g6_icv_len;
 
 always @(posedge clk) begin
-    g6_valid <= g5_valid;
-    g6_out   <= g5_out;
-    g6_ok    <= icv_len_ok && tag_match;
+    g6_valid   <= g5_valid;
+    g6_out     <= g5_out;
+    g6_s       <= g5_s;
+    g6_icv_x   <= g5_icv_x;
+    g6_icv_len <= g5_icv_len;
     if (rst) begin
         g6_valid <= 1'b0;
     end
 end
 
-wire g6_is_aad;
-assign {m_axis_tdata, m_axis_tkeep, m_axis_tlast, g6_is_aad, m_axis_tuser} = g6_out;
-assign m_axis_tvalid  = g6_valid && !g6_is_aad;
-assign m_axis_auth_ok = g6_valid && !g6_is_aad && m_axis_tlast && g6_ok;
+// ---------------------------------------------------------------------------
+// G7: compare the leading icv_len bytes; other ICV lengths never pass
+// ---------------------------------------------------------------------------
+wire icv_len_ok = (g6_icv_len == 5'd16) || (g6_icv_len == 5'd12) || (g6_icv_len == 5'd8);
+wire [127:0] icv_mask = (g6_icv_len == 5'd8)  ? {{8{8'hff}}, {8{8'h00}}} :
+                        (g6_icv_len == 5'd12) ? {{12{8'hff}}, {4{8'h00}}} :
+                                                {16{8'hff}};
+wire tag_match = ((g6_s ^ g6_icv_x) & icv_mask) == 128'h0;
+
+reg             g7_valid;
+reg [OUT_W-1:0] g7_out;
+reg             g7_ok;
+
+always @(posedge clk) begin
+    g7_valid <= g6_valid;
+    g7_out   <= g6_out;
+    g7_ok    <= icv_len_ok && tag_match;
+    if (rst) begin
+        g7_valid <= 1'b0;
+    end
+end
+
+wire g7_is_aad;
+assign {m_axis_tdata, m_axis_tkeep, m_axis_tlast, g7_is_aad, m_axis_tuser} = g7_out;
+assign m_axis_tvalid  = g7_valid && !g7_is_aad;
+assign m_axis_auth_ok = g7_valid && !g7_is_aad && m_axis_tlast && g7_ok;
 
 endmodule
 
