@@ -7,7 +7,8 @@
  *      and every Wycheproof case with a 96-bit IV and a 128-bit tag;
  *   2. a randomized cross-check against OpenSSL EVP: random AES-128/256 keys,
  *      salts, IVs, 8- or 12-byte AAD (ESP with and without ESN), payloads of
- *      0..2000 bytes, ICVs of 16/12/8 bytes, tampered tag, ciphertext and AAD,
+ *      0..2000 bytes (and 100 jumbo ones up to 9600), ICVs of 16/12/8 bytes,
+ *      tampered tag, ciphertext and AAD,
  *      all back to back with no idle cycle between packets;
  *   3. the same with random idle cycles inside and between packets.
  *
@@ -237,21 +238,31 @@ static bool run_vector_file(struct bench *b, const char *dir, const char *file,
 
 enum tamper { TAMPER_NONE, TAMPER_TAG, TAMPER_CT, TAMPER_AAD };
 
-static size_t random_length(struct prng *r)
+/* Payload lengths: 0..2000 (the common case), or 2001..9600 (jumbo). */
+static size_t random_length(struct prng *r, bool jumbo)
 {
 	/* block and beat edges are where framing bugs live */
 	static const size_t edges[] = {
 		0, 1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65,
 		127, 128, 129, 1999, 2000,
 	};
+	static const size_t jumbo_edges[] = {
+		2001, 4095, 4096, 4097, 9583, 9584, 9599, 9600,
+	};
 
+	if (jumbo) {
+		if (prng_below(r, 4) == 0)
+			return jumbo_edges[prng_below(r,
+			    sizeof(jumbo_edges) / sizeof(jumbo_edges[0]))];
+		return 2001 + prng_below(r, MAX_PAYLOAD - 2000);
+	}
 	if (prng_below(r, 8) == 0)
 		return edges[prng_below(r, sizeof(edges) / sizeof(edges[0]))];
 	return prng_below(r, 2001);
 }
 
 static bool run_random(struct bench *b, struct prng *r, unsigned long count,
-    const char *phase)
+    bool jumbo, const char *phase)
 {
 	static uint8_t pt[MAX_PAYLOAD], ct[MAX_PAYLOAD], ref_pt[MAX_PAYLOAD];
 	static const size_t icv_lens[] = { 16, 12, 8 };
@@ -275,7 +286,7 @@ static bool run_random(struct bench *b, struct prng *r, unsigned long count,
 		p.aad_len = prng_below(r, 2) ? 12 : 8;    /* ESN or not */
 		prng_fill(r, aad, p.aad_len);
 		p.aad = aad;
-		p.ct_len = random_length(r);
+		p.ct_len = random_length(r, jumbo);
 		prng_fill(r, pt, p.ct_len);
 		p.icv_len = icv_lens[prng_below(r, 3)];
 		if (gcm_ref_encrypt(p.key, p.key_len, p.nonce, aad, p.aad_len,
@@ -343,7 +354,7 @@ static bool run_self_check(struct bench *b, struct prng *r)
 
 	b->sb.quiet = true;
 	b->sb.invert = true;
-	run_random(b, r, count, "scoreboard self-check (inverted verdicts)");
+	run_random(b, r, count, false, "scoreboard self-check (inverted verdicts)");
 	b->sb.quiet = false;
 	b->sb.invert = false;
 	caught = b->sb.packets_ok == ok && b->sb.errors >= errors + count;
@@ -429,14 +440,17 @@ int main(int argc, char **argv)
 	prng_seed(&r, seed);
 	prng_seed(&b->bubbles, seed ^ 0x9e3779b97f4a7c15ull);
 	snprintf(phase, sizeof(phase), "random back-to-back LANES=%u", b->lanes);
-	tally(run_random(b, &r, (unsigned long)packets, phase), &passed, &failed);
+	tally(run_random(b, &r, (unsigned long)packets, false, phase), &passed, &failed);
+	snprintf(phase, sizeof(phase), "random jumbo payloads LANES=%u", b->lanes);
+	tally(run_random(b, &r, 100, true, phase), &passed, &failed);
 	tally(run_self_check(b, &r), &passed, &failed);
 	if (bubble_packets > 0) {
 		b->drv.bubbles = &b->bubbles;
 		b->drv.bubble_percent = 30;
 		snprintf(phase, sizeof(phase), "random with idle cycles LANES=%u",
 		    b->lanes);
-		tally(run_random(b, &r, (unsigned long)bubble_packets, phase), &passed, &failed);
+		tally(run_random(b, &r, (unsigned long)bubble_packets, false, phase),
+		    &passed, &failed);
 	}
 
 	gcm_sim_destroy(b->sim);
