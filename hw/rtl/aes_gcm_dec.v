@@ -61,6 +61,14 @@ module aes_gcm_dec #(
     output wire                   m_axis_auth_ok
 );
 
+// LANES outside 1..4 stops elaboration in every tool: the module named here
+// does not exist
+generate
+    if (LANES < 1 || LANES > 4) begin : g_check_lanes
+        aes_gcm_dec_LANES_must_be_1_to_4 invalid_parameter ();
+    end
+endgenerate
+
 localparam integer DW      = LANES * 128;
 localparam integer KW      = LANES * 16;
 localparam integer LEN_W   = 16;   // bytes; ESP frames stay far below 64 KiB

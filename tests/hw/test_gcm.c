@@ -365,6 +365,31 @@ static bool run_self_check(struct bench *b, struct prng *r)
 	return caught;
 }
 
+/*
+ * Reset in the middle of a packet: nothing of it may come out, and the
+ * packets after the reset must decrypt as usual.
+ */
+static bool run_reset_recovery(struct bench *b, struct prng *r)
+{
+	struct gcm_sim_in in;
+	unsigned long errors = b->sb.errors;
+	bool ok;
+
+	memset(&in, 0, sizeof(in));
+	in.valid = true;
+	in.key_256 = true;
+	in.aad_len = 8;
+	in.icv_len = 16;
+	in.keep = b->lanes == 4 ? UINT64_MAX : (((uint64_t)1 << (16 * b->lanes)) - 1);
+	for (int i = 0; i < 5; i++) {
+		prng_fill(r, in.data, sizeof(in.data));
+		gcm_drive_cycle(&b->drv, &in);
+	}
+	gcm_sim_reset(b->sim);
+	ok = run_random(b, r, 200, false, "after a reset mid-packet");
+	return ok && b->sb.errors == errors;
+}
+
 static void tally(bool ok, unsigned *passed, unsigned *failed)
 {
 	if (ok)
@@ -444,6 +469,7 @@ int main(int argc, char **argv)
 	snprintf(phase, sizeof(phase), "random jumbo payloads LANES=%u", b->lanes);
 	tally(run_random(b, &r, 100, true, phase), &passed, &failed);
 	tally(run_self_check(b, &r), &passed, &failed);
+	tally(run_reset_recovery(b, &r), &passed, &failed);
 	if (bubble_packets > 0) {
 		b->drv.bubbles = &b->bubbles;
 		b->drv.bubble_percent = 30;
