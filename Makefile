@@ -111,11 +111,11 @@ $(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h sim/common/*.h 
 # not need it and would run several times slower.
 $(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim/gcm -Isim/blocks -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -c -o $@ $<
 
 $(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim/gcm -Isim/blocks -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -c -o $@ $<
 
 GCM_HOST_SRCS := tests/common/gcm_ref.c tests/common/vector_file.c \
                  tests/common/prng.c tests/hw/gcm_drive.c
@@ -133,11 +133,19 @@ $(BUILD)/tests/test_blocks: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/hw/test_bl
 	$(CXX) $(SANITIZE) -o $@ $(filter %.o,$^) $(BUILD)/vl/aes_pipe/Vaes_enc_pipe_t__ALL.a \
 		$(BUILD)/vl/gf_mac/Vgf128_mac_t__ALL.a -lcrypto -lpthread
 
+# host C unit tests (cmocka): one binary with ASan/UBSan, one plain for valgrind
+$(BUILD)/tests/test_esp_sa: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/unit/test_esp_sa.c sim/esp_sa.c) | $(BUILD)/tests
+	$(CC) $(SANITIZE) -o $@ $^ -lcmocka -lcrypto
+
+$(BUILD)/tests/test_esp_sa.plain: $(patsubst %.c,$(BUILD)/obj/opt/%.o,tests/unit/test_esp_sa.c sim/esp_sa.c) | $(BUILD)/tests
+	$(CC) -o $@ $^ -lcmocka -lcrypto
+
 $(BUILD)/tests/check_vectors: $(patsubst %.c,$(BUILD)/obj/opt/%.o,tests/vectors/check_vectors.c \
 		tests/common/gcm_ref.c tests/common/vector_file.c) | $(BUILD)/tests
 	$(CC) -o $@ $^ -lcrypto
 
-TEST_BINS  := $(BUILD)/tests/check_vectors $(BUILD)/tests/test_blocks $(foreach l,$(GCM_LANES),$(BUILD)/tests/test_gcm_l$(l))
+TEST_BINS  := $(BUILD)/tests/check_vectors $(BUILD)/tests/test_blocks \
+              $(BUILD)/tests/test_esp_sa $(BUILD)/tests/test_esp_sa.plain $(foreach l,$(GCM_LANES),$(BUILD)/tests/test_gcm_l$(l))
 BENCH_BINS := $(BUILD)/bench/bench_gcm_l1 $(BUILD)/bench/bench_gcm_l4
 
 all: $(TEST_BINS) $(BENCH_BINS)
@@ -158,6 +166,8 @@ test: deps all
 		"synthesis LANES=1 and 4 (Yosys xcup, no latches)" "tools/synth.sh $(BUILD)/synth 1 4" \
 		"known-answer files vs OpenSSL (valgrind)" \
 		  "valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/check_vectors tests/vectors/wycheproof_gcm_96_128.txt tests/vectors/gcm_spec.txt tests/vectors/esp_gcm_packets.txt" \
+		"unit: Wireshark esp_sa parser (cmocka, ASan/UBSan)" "$(BUILD)/tests/test_esp_sa" \
+		"unit: Wireshark esp_sa parser (cmocka, valgrind)" "valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/test_esp_sa.plain" \
 		"block test benches: aes_enc_pipe, gf128_mac" "$(BUILD)/tests/test_blocks $(SEED_ARG)" \
 		"GCM core LANES=1" "$(BUILD)/tests/test_gcm_l1 --packets $(GCM_PACKETS) $(SEED_ARG)" \
 		"GCM core LANES=4" "$(BUILD)/tests/test_gcm_l4 --packets $(GCM_PACKETS) $(SEED_ARG)" \
