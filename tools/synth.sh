@@ -41,9 +41,10 @@ cells() {
 		END { print sum + 0 }' "$log"
 }
 
-# worst arrival time reported by `sta` in a log
+# worst arrival time `sta` reports for module $2 in log $1 (it reports every
+# module it sees, including the ones kept as hierarchy)
 worst_ps() {
-	sed -n "s/^Latest arrival time in '[^']*' is \([0-9]*\):.*/\1/p" "$1" | tail -1
+	sed -n "s/^Latest arrival time in '$2' is \([0-9]*\):.*/\1/p" "$1" | tail -1
 }
 
 run_yosys() {
@@ -68,7 +69,7 @@ if [ $sta -eq 1 ]; then
 		echo "sta"
 	} >"$out/aes_pipe_sta.ys"
 	run_yosys "$log" "$out/aes_pipe_sta.ys"
-	aes_ps=$(worst_ps "$log")
+	aes_ps=$(worst_ps "$log" aes_enc_pipe)
 fi
 
 for lanes in "$@"; do
@@ -100,9 +101,9 @@ for lanes in "$@"; do
 	brams=$(cells "$log" RAMB18E2 RAMB36E2)
 	line="synth LANES=$lanes: LUT $luts FF $ffs SRL $srls BRAM $brams latches 0"
 	if [ $sta -eq 1 ]; then
-		ps=$(worst_ps "$log")
+		ps=$(worst_ps "$log" aes_gcm_dec)
 		[ "$aes_ps" -gt "$ps" ] && ps=$aes_ps
-		line="$line worst_path_ps $ps (GHASH and control $(worst_ps "$log"), AES round $aes_ps)"
+		line="$line worst_path_ps $ps (GHASH and control $(worst_ps "$log" aes_gcm_dec), AES round and key step $aes_ps)"
 	fi
 	echo "$line ($(( $(date +%s) - start )) s)"
 done
