@@ -109,11 +109,11 @@ $(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h sim/common/*.h 
 # Host-side test code is built twice: with ASan/UBSan for the tests, plain
 # -O2 for the benchmarks. The Verilated model is never instrumented: it does
 # not need it and would run several times slower.
-$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*/*.h)
+$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*.h sim/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -c -o $@ $<
 
-$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*/*.h)
+$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*.h sim/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -c -o $@ $<
 

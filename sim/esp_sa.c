@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "esp_sa.h"
+#include "hex.h"
 
 enum field_index {
 	FIELD_PROTOCOL,
@@ -126,18 +127,6 @@ report(char *err, size_t errlen, const char *name, unsigned line,
 		err[0] = '\0';
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool
 has_hex_prefix(const char *s)
 {
@@ -148,7 +137,7 @@ static bool
 all_hex(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (hex_value(s[i]) < 0)
+		if (hex_digit_value(s[i]) < 0)
 			return false;
 	return true;
 }
@@ -210,15 +199,15 @@ read_quoted(const char *line, size_t len, size_t *pos, char *storage,
 				break;
 			}
 			if (line[i + 1] == 'x') {
-				if (i + 3 >= len || hex_value(line[i + 2]) < 0 ||
-				    hex_value(line[i + 3]) < 0) {
+				if (i + 3 >= len || hex_digit_value(line[i + 2]) < 0 ||
+				    hex_digit_value(line[i + 3]) < 0) {
 					snprintf(why, whylen, "field %zu (%s): \\x "
 					    "must be followed by two hex digits",
 					    field + 1, field_titles[field]);
 					return -1;
 				}
-				c = (unsigned char)(hex_value(line[i + 2]) * 16 +
-				    hex_value(line[i + 3]));
+				c = (unsigned char)(hex_digit_value(line[i + 2]) * 16 +
+				    hex_digit_value(line[i + 3]));
 				i += 4;
 			} else if (line[i + 1] == '"' || line[i + 1] == '\\') {
 				c = (unsigned char)line[i + 1];
@@ -460,7 +449,7 @@ parse_hex_u32(const char *s, uint32_t *out)
 	if (s[0] == '\0')
 		return -1;
 	for (size_t i = 0; s[i] != '\0'; i++) {
-		const int digit = hex_value(s[i]);
+		const int digit = hex_digit_value(s[i]);
 
 		if (digit < 0)
 			return -1;
@@ -626,8 +615,8 @@ parse_key(const char *s, struct esp_sa_entry *e, char *why, size_t whylen)
 			return -1;
 		}
 		for (size_t i = 0; i < raw_len; i++)
-			raw[i] = (uint8_t)(hex_value(hex[2 * i]) * 16 +
-			    hex_value(hex[2 * i + 1]));
+			raw[i] = (uint8_t)(hex_digit_value(hex[2 * i]) * 16 +
+			    hex_digit_value(hex[2 * i + 1]));
 	} else {
 		if (len == 0 || has_hex_prefix(s)) {
 			snprintf(why, whylen, "Encryption Key is empty");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vector_file.h"
+#include "hex.h"
 
 /*
  * Longest line accepted, newline not counted. Room for aad, pt and ct at
@@ -105,18 +106,6 @@ split_fields(char *line, char *fields[VECTOR_FIELDS])
 	return count;
 }
 
-static int
-hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode hex, or "-" for empty, into out (cap bytes). */
 static enum hex_status
 decode_hex(const char *hex, uint8_t *out, size_t cap, size_t *out_len)
@@ -134,8 +123,8 @@ decode_hex(const char *hex, uint8_t *out, size_t cap, size_t *out_len)
 	if (hex_len / 2 > cap)
 		return HEX_TOO_LONG;
 	for (i = 0; i < hex_len / 2; i++) {
-		const int hi = hex_digit((unsigned char)hex[2 * i]);
-		const int lo = hex_digit((unsigned char)hex[2 * i + 1]);
+		const int hi = hex_digit_value((unsigned char)hex[2 * i]);
+		const int lo = hex_digit_value((unsigned char)hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return HEX_MALFORMED;

@@ -1,0 +1,20 @@
+/*
+ * spisync -- the value of one hex digit, shared by every text format the
+ * project reads (Wireshark esp_sa tables, test vector files).
+ */
+#ifndef SPISYNC_HEX_H
+#define SPISYNC_HEX_H
+
+/* 0..15, or -1 if c is not a hex digit. */
+static inline int hex_digit_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+#endif
