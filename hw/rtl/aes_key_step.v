@@ -61,21 +61,15 @@ wire [31:0] rot_sub = {sub_word[23:0], sub_word[31:24]};
 wire [31:0] t128 = rot_sub ^ {RCON_128, 24'h0};
 wire [31:0] t256 = ROT_256 ? (rot_sub ^ {RCON_256, 24'h0}) : sub_word;
 
-// w_i = base_0 ^ ... ^ base_i ^ t. The prefix XORs of the base words do not
-// depend on the S-box, so they form in parallel with it, and both key sizes
-// are finished before the select: the path is S-box, one XOR-and-select.
-// (Selecting the base first left a four-deep XOR chain behind the S-box.)
-function automatic [127:0] prefix_xor(input [127:0] k);
-    prefix_xor = {k[127:96],
-                  k[127:96] ^ k[95:64],
-                  k[127:96] ^ k[95:64] ^ k[63:32],
-                  k[127:96] ^ k[95:64] ^ k[63:32] ^ k[31:0]};
-endfunction
+wire [127:0] base = aes256 ? rk_prev2 : rk_prev1;
+wire [31:0]  t    = aes256 ? t256 : t128;
 
-wire [127:0] rk128 = prefix_xor(rk_prev1) ^ {4{t128}};
-wire [127:0] rk256 = prefix_xor(rk_prev2) ^ {4{t256}};
+wire [31:0] w0 = base[127:96] ^ t;
+wire [31:0] w1 = base[95:64] ^ w0;
+wire [31:0] w2 = base[63:32] ^ w1;
+wire [31:0] w3 = base[31:0] ^ w2;
 
-assign rk = aes256 ? rk256 : rk128;
+assign rk = {w0, w1, w2, w3};
 
 endmodule
 
