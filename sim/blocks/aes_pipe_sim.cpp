@@ -2,10 +2,9 @@
 
 #include "blocks_sim.h"
 
-#include <new>
-
 #include "be_blocks.h"
 #include "verilated.h"
+#include "vl_sim.h"
 #include "Vaes_enc_pipe_t.h"
 
 struct aes_pipe_sim {
@@ -15,14 +14,9 @@ struct aes_pipe_sim {
 
 extern "C" struct aes_pipe_sim *aes_pipe_sim_create(void)
 {
-	aes_pipe_sim *sim = new (std::nothrow) aes_pipe_sim;
+	aes_pipe_sim *sim = vl_sim_create<aes_pipe_sim, Vaes_enc_pipe_t>();
 	if (sim == nullptr)
 		return nullptr;
-	sim->top = new (std::nothrow) Vaes_enc_pipe_t(&sim->ctx);
-	if (sim->top == nullptr) {
-		delete sim;
-		return nullptr;
-	}
 	sim->top->clk = 0;
 	sim->top->rst = 1;
 	for (int i = 0; i < 4; i++) {
@@ -37,11 +31,7 @@ extern "C" struct aes_pipe_sim *aes_pipe_sim_create(void)
 
 extern "C" void aes_pipe_sim_destroy(struct aes_pipe_sim *sim)
 {
-	if (sim == nullptr)
-		return;
-	sim->top->final();
-	delete sim->top;
-	delete sim;
+	vl_sim_destroy(sim);
 }
 
 extern "C" void aes_pipe_sim_cycle(struct aes_pipe_sim *sim, bool valid,

@@ -2,10 +2,9 @@
 
 #include "blocks_sim.h"
 
-#include <new>
-
 #include "be_blocks.h"
 #include "verilated.h"
+#include "vl_sim.h"
 #include "Vgf128_mac_t.h"
 
 struct gf_mac_sim {
@@ -15,24 +14,15 @@ struct gf_mac_sim {
 
 extern "C" struct gf_mac_sim *gf_mac_sim_create(void)
 {
-	gf_mac_sim *sim = new (std::nothrow) gf_mac_sim;
+	gf_mac_sim *sim = vl_sim_create<gf_mac_sim, Vgf128_mac_t>();
 	if (sim == nullptr)
 		return nullptr;
-	sim->top = new (std::nothrow) Vgf128_mac_t(&sim->ctx);
-	if (sim->top == nullptr) {
-		delete sim;
-		return nullptr;
-	}
 	return sim;
 }
 
 extern "C" void gf_mac_sim_destroy(struct gf_mac_sim *sim)
 {
-	if (sim == nullptr)
-		return;
-	sim->top->final();
-	delete sim->top;
-	delete sim;
+	vl_sim_destroy(sim);
 }
 
 extern "C" void gf_mac_sim_eval(struct gf_mac_sim *sim,

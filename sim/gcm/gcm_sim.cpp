@@ -5,9 +5,8 @@
 #include "gcm_sim.h"
 
 #include <cstring>
-#include <new>
-
 #include "verilated.h"
+#include "vl_sim.h"
 #include "vl_bytes.h"
 #include VTOP_HEADER
 
@@ -20,14 +19,9 @@ struct gcm_sim {
 
 extern "C" struct gcm_sim *gcm_sim_create(void)
 {
-	gcm_sim *sim = new (std::nothrow) gcm_sim;
+	gcm_sim *sim = vl_sim_create<gcm_sim, VTOP>();
 	if (sim == nullptr)
 		return nullptr;
-	sim->top = new (std::nothrow) VTOP(&sim->ctx);
-	if (sim->top == nullptr) {
-		delete sim;
-		return nullptr;
-	}
 	sim->cycles = 0;
 	sim->top->clk = 0;
 	sim->top->rst = 1;
@@ -37,11 +31,7 @@ extern "C" struct gcm_sim *gcm_sim_create(void)
 
 extern "C" void gcm_sim_destroy(struct gcm_sim *sim)
 {
-	if (sim == nullptr)
-		return;
-	sim->top->final();
-	delete sim->top;
-	delete sim;
+	vl_sim_destroy(sim);
 }
 
 extern "C" unsigned gcm_sim_lanes(void)
