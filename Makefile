@@ -26,7 +26,7 @@ RTL_TOPS   := $(basename $(notdir $(RTL_SRCS)))
 
 # Verilator: C++ of the model at -O2 (5.006 defaults to -Os, about 2x slower);
 # no --threads (10x slower on this 2-core machine).
-VL_FLAGS     := --cc -Wall -O3 --x-assign fast --x-initial fast
+VL_FLAGS     := --cc -Wall -O3 --x-assign fast --x-initial fast -Ihw/gen
 VL_MAKEFLAGS := OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2
 # parallel C++ compiles inside one model build (make itself may run serially)
 VL_JOBS      ?= 2
@@ -40,7 +40,7 @@ GCM_LANES  := 1 2 3 4
 .SECONDARY:
 
 .PHONY: all deps test lint synth bench demo clean help rtl-lint check-vectors \
-        test-gcm
+        test-gcm gen
 
 help:
 	@echo "spisync targets:"
@@ -109,13 +109,13 @@ $(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h sim/common/*.h 
 # Host-side test code is built twice: with ASan/UBSan for the tests, plain
 # -O2 for the benchmarks. The Verilated model is never instrumented: it does
 # not need it and would run several times slower.
-$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*.h sim/*/*.h)
+$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h tests/model/*.h sim/*.h sim/*/*.h hw/gen/*.h firmware/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -Isim/card -Itests/model -Ihw/gen -Ifirmware -c -o $@ $<
 
-$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h sim/*.h sim/*/*.h)
+$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h tests/model/*.h sim/*.h sim/*/*.h hw/gen/*.h firmware/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -Isim/card -Itests/model -Ihw/gen -Ifirmware -c -o $@ $<
 
 GCM_HOST_SRCS := tests/common/gcm_ref.c tests/common/vector_file.c \
                  tests/common/prng.c tests/hw/gcm_drive.c
@@ -148,6 +148,19 @@ TEST_BINS  := $(BUILD)/tests/check_vectors $(BUILD)/tests/test_blocks \
               $(BUILD)/tests/test_esp_sa $(BUILD)/tests/test_esp_sa.plain $(foreach l,$(GCM_LANES),$(BUILD)/tests/test_gcm_l$(l))
 BENCH_BINS := $(BUILD)/bench/bench_gcm_l1 $(BUILD)/bench/bench_gcm_l4
 
+# Generated from the one source of truth (hw/spec/spisync.toml); committed,
+# and `make test` checks they are current.
+SPEC     := hw/spec/spisync.toml
+GEN_OUTS := hw/gen/spisync_defs.vh hw/gen/spisync_hw.h docs/register-map.md
+
+gen:
+	python3 hw/tools/gen_spec.py $(SPEC) $(GEN_OUTS)
+
+# Each part of the card adds its models, binaries and test commands in its own
+# fragment: TEST_BINS += ..., BENCH_BINS += ..., TEST_CMDS += "name" "command".
+TEST_CMDS :=
+include $(sort $(wildcard mk/*.mk))
+
 all: $(TEST_BINS) $(BENCH_BINS)
 
 rtl-lint:
@@ -162,6 +175,7 @@ SEED_ARG := $(if $(SEED),--seed $(SEED),)
 
 test: deps all
 	@tools/run-tests.sh \
+		"generated files match hw/spec/spisync.toml" "python3 hw/tools/gen_spec.py --check $(SPEC) $(GEN_OUTS)" \
 		"rtl lint (Verilator -Wall, zero warnings)" "tools/lint-rtl.sh $(RTL_DIR)" \
 		"synthesis LANES=1 and 4 (Yosys xcup, no latches)" "tools/synth.sh $(BUILD)/synth 1 4" \
 		"known-answer files vs OpenSSL (valgrind)" \
@@ -172,7 +186,8 @@ test: deps all
 		"GCM core LANES=1" "$(BUILD)/tests/test_gcm_l1 --packets $(GCM_PACKETS) $(SEED_ARG)" \
 		"GCM core LANES=4" "$(BUILD)/tests/test_gcm_l4 --packets $(GCM_PACKETS) $(SEED_ARG)" \
 		"GCM core LANES=2" "$(BUILD)/tests/test_gcm_l2 --packets 3000 --bubble-packets 500 $(SEED_ARG)" \
-		"GCM core LANES=3" "$(BUILD)/tests/test_gcm_l3 --packets 3000 --bubble-packets 500 $(SEED_ARG)"
+		"GCM core LANES=3" "$(BUILD)/tests/test_gcm_l3 --packets 3000 --bubble-packets 500 $(SEED_ARG)" \
+		$(TEST_CMDS)
 
 bench: deps all
 	@tools/bench.sh $(BUILD)

@@ -17,6 +17,10 @@ libcmocka-dev
 libpci-dev
 libxrt-dev
 valgrind
+python3
+libpcap-dev
+libjson-c-dev
+tshark
 "
 
 missing=""

@@ -1,0 +1,63 @@
+/* spisync -- the Verilator model of the card (hw/rtl/spisync_card.v) behind a
+ * C API. One clock domain; the wire side is driven from a queue of frames
+ * (one beat per clock, with an optional idle gap between frames), the host
+ * side is a stream the model collects (with configurable backpressure).
+ */
+#ifndef SPISYNC_CARD_SIM_H
+#define SPISYNC_CARD_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CARD_SIM_MAX_FRAME 16383u
+
+struct card_sim;
+
+struct card_host_frame {
+	uint8_t data[CARD_SIM_MAX_FRAME + 128];
+	size_t len;
+	uint8_t outcome;     /* SPISYNC_R_DECRYPTED, _PASS_THROUGH, _PUNT_* */
+	uint16_t sa_index;   /* SPISYNC_SA_INDEX_NONE unless DECRYPTED */
+	uint16_t rx_seq;     /* arrival number of the frame, modulo 2^16 */
+};
+
+/* data_width: 128 or 512. NULL if that width is not built or out of memory. */
+struct card_sim *card_sim_create(unsigned data_width);
+void card_sim_destroy(struct card_sim *c);
+
+unsigned card_sim_data_width(const struct card_sim *c);
+
+/* Synchronous reset (a few clocks); clears queues of the model too. */
+void card_sim_reset(struct card_sim *c);
+
+/* AXI4-Lite access; each runs the clock until the transaction completes
+ * (traffic keeps flowing meanwhile). */
+uint32_t card_sim_mmio_read(struct card_sim *c, uint32_t offset);
+void card_sim_mmio_write(struct card_sim *c, uint32_t offset, uint32_t value);
+
+/* Queue a frame for the wire. 0, or -1 if len is 0 or > CARD_SIM_MAX_FRAME or
+ * out of memory. mac_err sets tuser on the last beat (bad FCS). */
+int card_sim_push_frame(struct card_sim *c, const uint8_t *data, size_t len,
+    bool mac_err);
+/* Idle clocks between frames on the wire (default 0: back to back). */
+void card_sim_set_gap(struct card_sim *c, unsigned clocks);
+/* Percentage of clocks the host takes a beat (default 100). */
+void card_sim_set_host_ready(struct card_sim *c, unsigned percent,
+    uint64_t seed);
+
+void card_sim_step(struct card_sim *c, uint64_t clocks);
+/* Step until the wire queue is empty and the card holds no frame (or
+ * max_clocks pass). Returns true when drained. */
+bool card_sim_drain(struct card_sim *c, uint64_t max_clocks);
+
+/* Collected host frames and event records, oldest first. 1 if one was
+ * returned, 0 if none is waiting. */
+int card_sim_pull_host(struct card_sim *c, struct card_host_frame *out);
+int card_sim_pull_event(struct card_sim *c, uint8_t record[64]);
+
+uint64_t card_sim_cycles(const struct card_sim *c);
+/* Beats sent on the wire so far (the card has no tready: one per clock). */
+uint64_t card_sim_wire_beats(const struct card_sim *c);
+
+#endif
