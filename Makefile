@@ -26,7 +26,7 @@ RTL_TOPS   := $(basename $(notdir $(RTL_SRCS)))
 
 # Verilator: C++ of the model at -O2 (5.006 defaults to -Os, about 2x slower);
 # no --threads (10x slower on this 2-core machine).
-VL_FLAGS     := --cc -Wall -O3 --x-assign fast --x-initial fast -Ihw/gen
+VL_FLAGS     := --cc -Wall -O3 --x-assign fast --x-initial fast -Ihw/gen -Ihw/rtl
 VL_MAKEFLAGS := OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2
 # parallel C++ compiles inside one model build (make itself may run serially)
 VL_JOBS      ?= 2

@@ -14,7 +14,7 @@ lint() {
 	shift
 	count=$((count + 1))
 	# shellcheck disable=SC2086
-	if ! out=$("$verilator" --lint-only -Wall -Ihw/gen --top-module "$top" "$@" $srcs 2>&1) || [ -n "$out" ]; then
+	if ! out=$("$verilator" --lint-only -Wall -Ihw/gen -Ihw/rtl --top-module "$top" "$@" $srcs 2>&1) || [ -n "$out" ]; then
 		echo "lint FAIL: $top $*"
 		echo "$out"
 		failed=$((failed + 1))

@@ -85,6 +85,7 @@ static const uint8_t spisync_reason_kind[SPISYNC_NUM_REASONS] = {
 #define SPISYNC_REG_CAP_TAG_BUCKETS 0x0010u /* Buckets per tag table (a power of two); 2 tables x TAG_WAYS slots each. */
 #define SPISYNC_REG_CAP_REASONS 0x0014u /* Number of reason counters. */
 #define SPISYNC_REG_CAP_REPLAY_WINDOW 0x0018u /* Anti-replay window size in packets. */
+#define SPISYNC_REG_STATUS 0x001Cu /* Bit 0: ready (per-SA state cleared after reset; install SAs only once set). */
 #define SPISYNC_REG_TIME_NS_LO 0x0020u /* Card time in ns, low word; reading it latches TIME_NS_HI. */
 #define SPISYNC_REG_TIME_NS_HI 0x0024u /* Card time in ns, high word as latched by the last TIME_NS_LO read. */
 #define SPISYNC_REG_TIME_INC 0x0028u /* ns per clock in unsigned 8.24 fixed point (reset: from the CLK_PERIOD_PS parameter). */

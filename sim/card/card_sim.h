@@ -59,5 +59,8 @@ int card_sim_pull_event(struct card_sim *c, uint8_t record[64]);
 uint64_t card_sim_cycles(const struct card_sim *c);
 /* Beats sent on the wire so far (the card has no tready: one per clock). */
 uint64_t card_sim_wire_beats(const struct card_sim *c);
+/* The card flagged an internal protocol violation (a beat without its job,
+ * a FIFO overflow): a design bug, never a traffic condition. Sticky. */
+bool card_sim_protocol_error(const struct card_sim *c);
 
 #endif

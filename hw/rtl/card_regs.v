@@ -1,0 +1,292 @@
+// spisync -- the card's AXI4-Lite control port: identification, card time,
+// SA and tag writes, counter snapshots and per-SA counters
+// (docs/register-map.md, generated from hw/spec/spisync.toml).
+//
+// One transaction at a time each way; writes need AW and W together (as
+// every AXI4-Lite master here issues them). Unknown addresses read as zero
+// and ignore writes (OKAY response: a probe of a newer driver must not hang
+// or fault the bus).
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+`include "spisync_defs.vh"
+`include "card_internal.vh"
+
+module card_regs #(
+    parameter integer DATA_WIDTH    = 512,
+    parameter integer SA_ENTRIES    = 4096,
+    parameter integer TAG_BUCKETS   = 4096,
+    parameter integer CLK_PERIOD_PS = 3103,   // 322.27 MHz
+    parameter integer ADDR_W        = 16
+) (
+    input  wire                         clk,
+    input  wire                         rst,
+
+    input  wire [ADDR_W-1:0]            s_axil_awaddr,
+    input  wire                         s_axil_awvalid,
+    output wire                         s_axil_awready,
+    input  wire [31:0]                  s_axil_wdata,
+    input  wire [3:0]                   s_axil_wstrb,
+    input  wire                         s_axil_wvalid,
+    output wire                         s_axil_wready,
+    output wire [1:0]                   s_axil_bresp,
+    output reg                          s_axil_bvalid,
+    input  wire                         s_axil_bready,
+    input  wire [ADDR_W-1:0]            s_axil_araddr,
+    input  wire                         s_axil_arvalid,
+    output wire                         s_axil_arready,
+    output reg  [31:0]                  s_axil_rdata,
+    output wire [1:0]                   s_axil_rresp,
+    output reg                          s_axil_rvalid,
+    input  wire                         s_axil_rready,
+
+    input  wire                         ready,          // STATUS bit 0
+    output wire [63:0]                  time_ns,
+
+    output reg                          sa_wr_en,
+    output reg  [15:0]                  sa_wr_index,
+    output wire [`SPISYNC_SA_BITS-1:0]  sa_wr_data,
+    output reg                          tag_wr_en,
+    output reg                          tag_wr_table,
+    output reg  [7:0]                   tag_wr_way,
+    output reg  [15:0]                  tag_wr_bucket,
+    output wire [31:0]                  tag_wr_spi,
+    output wire                         tag_wr_valid,
+    output wire [15:0]                  tag_wr_index,
+
+    output wire                         cnt_snapshot,
+    output wire [7:0]                   cnt_rd_index,
+    input  wire [63:0]                  cnt_rd_value,
+
+    output reg                          st_rd_en,        // per-SA counters (state copy C)
+    output reg  [15:0]                  st_rd_index,
+    input  wire [`SPISYNC_ST_W-1:0]     st_rd_data,
+
+    input  wire [63:0]                  events_dropped
+);
+
+localparam integer SA_WORDS = `SPISYNC_SA_BITS / 32;
+localparam integer GEN_W    = $clog2(SA_ENTRIES);
+localparam integer STAGE_END_I = {16'd0, `SPISYNC_REG_SA_STAGE} + 4 * SA_WORDS;
+localparam integer CNT_END_I   = {16'd0, `SPISYNC_REG_COUNTERS} + 8 * `SPISYNC_REG_COUNTERS_COUNT;
+localparam [ADDR_W-1:0] STAGE_END = STAGE_END_I[ADDR_W-1:0];
+localparam [ADDR_W-1:0] CNT_END   = CNT_END_I[ADDR_W-1:0];
+localparam integer TAG_WAYS_I  = `SPISYNC_TAG_WAYS;
+localparam [7:0]   TAG_WAYS    = TAG_WAYS_I[7:0];
+localparam integer MAX_BUCKETS = TAG_BUCKETS - 1;
+localparam integer MAX_INDEX   = SA_ENTRIES - 1;
+localparam [63:0]  TIME_INC_RESET = (CLK_PERIOD_PS * 64'd16777216) / 64'd1000;
+
+assign s_axil_bresp = 2'b00;
+assign s_axil_rresp = 2'b00;
+
+// ---------------------------------------------------------------------------
+// card time: ns in 64.24 fixed point, TIME_INC ns per clock in 8.24
+// ---------------------------------------------------------------------------
+reg [87:0] time_acc;
+reg [31:0] time_inc;
+reg [31:0] time_hi_latch;
+assign time_ns = time_acc[87:24];
+
+// ---------------------------------------------------------------------------
+// writes
+// ---------------------------------------------------------------------------
+reg [31:0] sa_stage [0:SA_WORDS-1];
+reg [31:0] tag_spi;
+reg [31:0] tag_index;
+
+genvar w;
+generate
+    for (w = 0; w < SA_WORDS; w = w + 1) begin : g_stage
+        assign sa_wr_data[w*32 +: 32] = sa_stage[w];
+    end
+endgenerate
+assign tag_wr_spi   = tag_spi;
+assign tag_wr_valid = tag_index[31];
+assign tag_wr_index = tag_index[15:0];
+
+wire wr_go = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
+assign s_axil_awready = wr_go;
+assign s_axil_wready  = wr_go;
+wire [ADDR_W-1:0] wa = {s_axil_awaddr[ADDR_W-1:2], 2'b00};
+wire [31:0] wd = s_axil_wdata;
+// the snapshot is taken with the write itself, so that it is complete before
+// the write response lets the host read the copies
+assign cnt_snapshot = wr_go && wa == `SPISYNC_REG_COUNTER_SNAPSHOT;
+
+wire unused_wstrb = &{s_axil_wstrb, s_axil_awaddr[1:0], s_axil_araddr[1:0]};  // whole registers
+wire w_in_stage = wa >= `SPISYNC_REG_SA_STAGE && wa < STAGE_END;
+wire [ADDR_W-1:0] w_stage_off = wa - `SPISYNC_REG_SA_STAGE;
+wire [4:0] w_stage_word = w_stage_off[6:2];
+
+// the GEN each SA index holds, to tell a fresh per-SA record from a stale one
+reg  [7:0] gen_of [0:SA_ENTRIES-1];
+reg  [7:0] stats_gen;
+
+reg        stats_pending;
+reg        stats_done;
+reg [63:0] stats_packets, stats_bytes, stats_auth_fail, stats_replay;
+
+integer i;
+always @(posedge clk) begin
+    sa_wr_en     <= 1'b0;
+    tag_wr_en    <= 1'b0;
+    st_rd_en     <= 1'b0;
+
+    if (wr_go) begin
+        s_axil_bvalid <= 1'b1;
+        if (w_in_stage) begin
+            sa_stage[w_stage_word] <= wd;
+        end
+        case (wa)
+        `SPISYNC_REG_TIME_INC: time_inc <= wd;
+        `SPISYNC_REG_SA_WRITE: begin
+            sa_wr_en    <= wd[31:16] == 16'd0 && wd[15:0] <= MAX_INDEX[15:0];
+            sa_wr_index <= wd[15:0];
+        end
+        `SPISYNC_REG_TAG_SPI:   tag_spi <= wd;
+        `SPISYNC_REG_TAG_INDEX: tag_index <= wd;
+        `SPISYNC_REG_TAG_WRITE: begin
+            tag_wr_en     <= wd[15:0] <= MAX_BUCKETS[15:0] && wd[23:16] < TAG_WAYS;
+            tag_wr_table  <= wd[31];
+            tag_wr_way    <= wd[23:16];
+            tag_wr_bucket <= wd[15:0];
+        end
+        `SPISYNC_REG_SA_STATS_SELECT: begin
+            st_rd_en      <= 1'b1;
+            st_rd_index   <= wd[15:0];
+            stats_pending <= 1'b1;
+            stats_done    <= 1'b0;
+        end
+        default: ;
+        endcase
+    end
+    if (s_axil_bvalid && s_axil_bready) begin
+        s_axil_bvalid <= 1'b0;
+    end
+
+    if (sa_wr_en) begin
+        gen_of[sa_wr_index[GEN_W-1:0]] <= sa_stage[0][`SPISYNC_SA_GEN_LSB +: 8];
+    end
+
+    // per-SA counters: the record arrives the clock after st_rd_en
+    if (st_rd_en) begin
+        stats_gen <= gen_of[st_rd_index[GEN_W-1:0]];
+    end
+    if (stats_pending && !st_rd_en) begin
+        stats_pending <= 1'b0;
+        stats_done    <= 1'b1;
+        if (st_rd_data[`SPISYNC_ST_W-1 -: 8] == stats_gen) begin
+            stats_packets   <= st_rd_data[255:192];
+            stats_bytes     <= st_rd_data[191:128];
+            stats_auth_fail <= st_rd_data[127:64];
+            stats_replay    <= st_rd_data[63:0];
+        end else begin
+            stats_packets   <= 64'd0;
+            stats_bytes     <= 64'd0;
+            stats_auth_fail <= 64'd0;
+            stats_replay    <= 64'd0;
+        end
+    end
+
+    time_acc <= time_acc + {56'd0, time_inc};
+
+    if (rst) begin
+        s_axil_bvalid <= 1'b0;
+        sa_wr_en      <= 1'b0;
+        tag_wr_en     <= 1'b0;
+        st_rd_en      <= 1'b0;
+        stats_pending <= 1'b0;
+        stats_done    <= 1'b0;
+        time_acc      <= 88'd0;
+        time_inc      <= TIME_INC_RESET[31:0];
+        tag_spi       <= 32'd0;
+        tag_index     <= 32'd0;
+        for (i = 0; i < SA_WORDS; i = i + 1) begin
+            sa_stage[i] <= 32'd0;
+        end
+    end
+end
+
+wire unused_st = &{st_rd_data[`SPISYNC_ST_W-9:256], cnt_off[ADDR_W-1:11], cnt_off[1:0],
+                   stage_off[ADDR_W-1:7], stage_off[1:0], w_stage_off[ADDR_W-1:7], w_stage_off[1:0]};
+
+// ---------------------------------------------------------------------------
+// reads
+// ---------------------------------------------------------------------------
+assign s_axil_arready = !s_axil_rvalid;
+wire rd_go = s_axil_arvalid && s_axil_arready;
+wire [ADDR_W-1:0] ra = {s_axil_araddr[ADDR_W-1:2], 2'b00};
+
+wire in_counters = ra >= `SPISYNC_REG_COUNTERS && ra < CNT_END;
+wire [ADDR_W-1:0] cnt_off = ra - `SPISYNC_REG_COUNTERS;
+assign cnt_rd_index = cnt_off[10:3];
+wire in_stage = ra >= `SPISYNC_REG_SA_STAGE && ra < STAGE_END;
+wire [ADDR_W-1:0] stage_off = ra - `SPISYNC_REG_SA_STAGE;
+
+reg [31:0] rd;
+always @* begin
+    rd = 32'd0;
+    if (in_counters) begin
+        rd = cnt_off[2] ? cnt_rd_value[63:32] : cnt_rd_value[31:0];
+    end else if (in_stage) begin
+        rd = sa_stage[stage_off[6:2]];
+    end else begin
+        case (ra)
+        `SPISYNC_REG_ID:                rd = `SPISYNC_MAGIC;
+        `SPISYNC_REG_VERSION:           rd = `SPISYNC_VERSION;
+        `SPISYNC_REG_CAP_DATA_WIDTH:    rd = DATA_WIDTH;
+        `SPISYNC_REG_CAP_SA_ENTRIES:    rd = SA_ENTRIES;
+        `SPISYNC_REG_CAP_TAG_BUCKETS:   rd = TAG_BUCKETS;
+        `SPISYNC_REG_CAP_REASONS:       rd = `SPISYNC_NUM_REASONS;
+        `SPISYNC_REG_CAP_REPLAY_WINDOW: rd = `SPISYNC_REPLAY_W;
+        `SPISYNC_REG_STATUS:            rd = {31'd0, ready};
+        `SPISYNC_REG_TIME_NS_LO:        rd = time_ns[31:0];
+        `SPISYNC_REG_TIME_NS_HI:        rd = time_hi_latch;
+        `SPISYNC_REG_TIME_INC:          rd = time_inc;
+        `SPISYNC_REG_TAG_SPI:           rd = tag_spi;
+        `SPISYNC_REG_TAG_INDEX:         rd = tag_index;
+        `SPISYNC_REG_SA_STATS_STATUS:   rd = {31'd0, stats_done};
+        `SPISYNC_REG_EVENTS_DROPPED_LO: rd = events_dropped[31:0];
+        `SPISYNC_REG_EVENTS_DROPPED_HI: rd = ev_hi_latch;
+        `SPISYNC_REG_SA_STATS_PACKETS_LO:   rd = stats_packets[31:0];
+        `SPISYNC_REG_SA_STATS_PACKETS_HI:   rd = stats_packets[63:32];
+        `SPISYNC_REG_SA_STATS_BYTES_LO:     rd = stats_bytes[31:0];
+        `SPISYNC_REG_SA_STATS_BYTES_HI:     rd = stats_bytes[63:32];
+        `SPISYNC_REG_SA_STATS_AUTH_FAIL_LO: rd = stats_auth_fail[31:0];
+        `SPISYNC_REG_SA_STATS_AUTH_FAIL_HI: rd = stats_auth_fail[63:32];
+        `SPISYNC_REG_SA_STATS_REPLAY_LO:    rd = stats_replay[31:0];
+        `SPISYNC_REG_SA_STATS_REPLAY_HI:    rd = stats_replay[63:32];
+        default: rd = 32'd0;
+        endcase
+    end
+end
+
+reg [31:0] ev_hi_latch;
+always @(posedge clk) begin
+    if (rd_go) begin
+        s_axil_rvalid <= 1'b1;
+        s_axil_rdata  <= rd;
+        // reading a low word latches its high word: a torn 64-bit read is impossible
+        if (ra == `SPISYNC_REG_TIME_NS_LO) begin
+            time_hi_latch <= time_ns[63:32];
+        end
+        if (ra == `SPISYNC_REG_EVENTS_DROPPED_LO) begin
+            ev_hi_latch <= events_dropped[63:32];
+        end
+    end
+    if (s_axil_rvalid && s_axil_rready) begin
+        s_axil_rvalid <= 1'b0;
+    end
+    if (rst) begin
+        s_axil_rvalid <= 1'b0;
+        time_hi_latch <= 32'd0;
+        ev_hi_latch   <= 32'd0;
+    end
+end
+
+endmodule
+
+`resetall

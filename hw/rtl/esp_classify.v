@@ -1,0 +1,338 @@
+// spisync -- decide what happens to a frame before any crypto: the parser's
+// verdict, the SA lookup's, the ESP length check with the SA's ICV length,
+// and the anti-replay pre-check (docs/datapath.md steps 5-9). Emits the
+// frame's job for the dispatch (how to cut its ciphertext out of the frame
+// RAM and what the GCM core needs) and an event record for SA misses and
+// reserved SPIs.
+//
+// The pre-check reads the SA's replay state as of now, which may lag frames
+// still in the crypto pipeline. That is safe: a window only moves forward and
+// only gains bits, so a frame refused by old state would be refused by the
+// exact state too; the commit stage re-checks against the exact state.
+//
+// Two clocks: C0 the inputs (the lookup's registered outputs) and the state
+// read is issued; C1 the state arrives, everything is decided and registered.
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+`include "spisync_defs.vh"
+`include "card_internal.vh"
+
+module esp_classify #(
+    parameter integer BYTES     = 64,
+    parameter integer HDR_BYTES = 128,
+    parameter integer BEAT_W    = 10       // width of a frame's stored beat count
+) (
+    input  wire                    clk,
+    input  wire                    rst,
+    input  wire [63:0]             time_ns,
+
+    // C0: the frame, parsed and looked up
+    input  wire                    in_valid,
+    input  wire                    in_esp,
+    input  wire [7:0]              in_reason,
+    input  wire                    in_vlan,
+    input  wire                    in_ipv6,
+    input  wire                    in_udp,
+    input  wire [4:0]              in_l2_len,
+    input  wire [6:0]              in_l3_hdr_len,
+    input  wire [6:0]              in_esp_off,
+    input  wire [13:0]             in_esp_len,
+    input  wire [127:0]            in_src,
+    input  wire [127:0]            in_dst,
+    input  wire [15:0]             in_sport,
+    input  wire [15:0]             in_dport,
+    input  wire [31:0]             in_spi,
+    input  wire [31:0]             in_seq,
+    input  wire [63:0]             in_iv,
+    input  wire [15:0]             in_csum_base,
+    input  wire [HDR_BYTES*8-1:0]  in_hdr,
+    input  wire [127:0]            in_tail,
+    input  wire [13:0]             in_len,
+    input  wire [BEAT_W-1:0]       in_beats,
+    input  wire [15:0]             in_rx_seq,
+    input  wire                    in_hit,
+    input  wire [15:0]             in_index,
+    input  wire [`SPISYNC_SA_BITS-1:0] in_entry,
+
+    // replay state of the SA (pre-check copy), read at C0, data at C1
+    output wire                    st_rd_en,
+    output wire [15:0]             st_rd_index,
+    input  wire [`SPISYNC_ST_W-1:0] st_rd_data,
+
+    // C1 -> registered: the job
+    output reg                     job_valid,
+    output reg                     job_drop,        // dropped before crypto (reason)
+    output reg                     job_bypass,      // delivered unmodified (reason)
+    output reg  [7:0]              job_reason,
+    output reg  [BEAT_W-1:0]       job_beats,       // beats stored for the frame
+    output reg  [7:0]              job_q0,          // first beat to read
+    output reg  [BEAT_W-1:0]       job_n_in,        // beats to read from q0
+    output reg  [BEAT_W-1:0]       job_k,           // beats into the GCM core
+    output reg  [6:0]              job_shift,       // byte offset of the data in beat q0 (0: aligned)
+    output reg  [6:0]              job_last_bytes,  // valid bytes of the last core beat, 1..BYTES
+    output reg  [13:0]             job_pay_len,     // ciphertext length (ESP) or frame length
+    output reg  [255:0]            job_key,
+    output reg                     job_key_256,
+    output reg  [31:0]             job_salt,
+    output reg  [63:0]             job_iv,
+    output reg  [127:0]            job_aad,
+    output reg  [4:0]              job_aad_len,
+    output reg  [4:0]              job_icv_len,
+    output reg  [127:0]            job_icv,
+    // what the commit stage needs
+    output reg  [15:0]             job_index,
+    output reg  [7:0]              job_gen,
+    output reg                     job_esn,
+    output reg  [63:0]             job_seq64,
+    output reg  [1:0]              job_mode,
+    output reg  [63:0]             job_hard_bytes,
+    output reg  [63:0]             job_hard_packets,
+    output reg  [HDR_BYTES*8-1:0]  job_hdr,
+    output reg  [4:0]              job_l2_len,
+    output reg  [6:0]              job_l3_hdr_len,
+    output reg                     job_vlan,
+    output reg                     job_ipv6,
+    output reg  [15:0]             job_csum_base,
+    output reg  [15:0]             job_rx_seq,
+
+    // event record for SA misses and reserved SPIs
+    output reg                     ev_valid,
+    output reg  [`SPISYNC_EVENT_BYTES*8-1:0] ev_data
+);
+
+localparam integer SH = $clog2(BYTES);
+
+// ---------------------------------------------------------------------------
+// C0: issue the state read, register the inputs
+// ---------------------------------------------------------------------------
+assign st_rd_en    = in_valid;
+assign st_rd_index = in_index;
+
+reg                    c1_valid;
+reg                    c1_esp;
+reg  [7:0]             c1_reason;
+reg                    c1_vlan, c1_ipv6, c1_udp;
+reg  [4:0]             c1_l2_len;
+reg  [6:0]             c1_l3_hdr_len;
+reg  [6:0]             c1_esp_off;
+reg  [13:0]            c1_esp_len;
+reg  [127:0]           c1_src, c1_dst;
+reg  [15:0]            c1_sport, c1_dport;
+reg  [31:0]            c1_spi, c1_seq;
+reg  [63:0]            c1_iv;
+reg  [15:0]            c1_csum_base;
+reg  [HDR_BYTES*8-1:0] c1_hdr;
+reg  [127:0]           c1_tail;
+reg  [13:0]            c1_len;
+reg  [BEAT_W-1:0]      c1_beats;
+reg  [15:0]            c1_rx_seq;
+reg                    c1_hit;
+reg  [15:0]            c1_index;
+reg  [`SPISYNC_SA_BITS-1:0] c1_entry;
+
+always @(posedge clk) begin
+    c1_valid      <= in_valid;
+    c1_esp        <= in_esp;
+    c1_reason     <= in_reason;
+    c1_vlan       <= in_vlan;
+    c1_ipv6       <= in_ipv6;
+    c1_udp        <= in_udp;
+    c1_l2_len     <= in_l2_len;
+    c1_l3_hdr_len <= in_l3_hdr_len;
+    c1_esp_off    <= in_esp_off;
+    c1_esp_len    <= in_esp_len;
+    c1_src        <= in_src;
+    c1_dst        <= in_dst;
+    c1_sport      <= in_sport;
+    c1_dport      <= in_dport;
+    c1_spi        <= in_spi;
+    c1_seq        <= in_seq;
+    c1_iv         <= in_iv;
+    c1_csum_base  <= in_csum_base;
+    c1_hdr        <= in_hdr;
+    c1_tail       <= in_tail;
+    c1_len        <= in_len;
+    c1_beats      <= in_beats;
+    c1_rx_seq     <= in_rx_seq;
+    c1_hit        <= in_hit;
+    c1_index      <= in_index;
+    c1_entry      <= in_entry;
+    if (rst) begin
+        c1_valid <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------------------
+// C1: decide
+// ---------------------------------------------------------------------------
+wire [7:0]   e_gen        = c1_entry[`SPISYNC_SA_GEN_LSB +: `SPISYNC_SA_GEN_W];
+wire         e_key_256    = c1_entry[`SPISYNC_SA_KEY_256_LSB];
+wire         e_esn        = c1_entry[`SPISYNC_SA_ESN_LSB];
+wire [1:0]   e_mode       = c1_entry[`SPISYNC_SA_MODE_LSB +: `SPISYNC_SA_MODE_W];
+wire [7:0]   e_icv_len    = c1_entry[`SPISYNC_SA_ICV_LEN_LSB +: `SPISYNC_SA_ICV_LEN_W];
+wire [31:0]  e_salt       = c1_entry[`SPISYNC_SA_SALT_LSB +: `SPISYNC_SA_SALT_W];
+wire [255:0] e_key        = c1_entry[`SPISYNC_SA_KEY_LSB +: `SPISYNC_SA_KEY_W];
+wire [63:0]  e_hard_bytes = c1_entry[`SPISYNC_SA_HARD_BYTES_LSB +: `SPISYNC_SA_HARD_BYTES_W];
+wire [63:0]  e_hard_pkts  = c1_entry[`SPISYNC_SA_HARD_PACKETS_LSB +: `SPISYNC_SA_HARD_PACKETS_W];
+
+// replay state: a record of an older generation is a fresh window
+wire [7:0]   st_gen    = st_rd_data[`SPISYNC_ST_W-1 -: 8];
+wire [63:0]  st_top    = st_rd_data[`SPISYNC_ST_W-9 -: 64];
+wire [`SPISYNC_REPLAY_W-1:0] st_bitmap = st_rd_data[`SPISYNC_ST_W-73 -: `SPISYNC_REPLAY_W];
+wire         st_fresh  = st_gen != e_gen;
+
+wire [63:0] seq64;
+wire        replay_ok;
+
+replay_check #(
+    .W(`SPISYNC_REPLAY_W)
+) u_precheck (
+    .esn(e_esn),
+    .seq(c1_seq),
+    .top(st_fresh ? 64'd0 : st_top),
+    .bitmap(st_fresh ? {`SPISYNC_REPLAY_W{1'b0}} : st_bitmap),
+    .s(seq64),
+    .ok(replay_ok)
+);
+
+// ICV 8/12/16 (anything else never authenticates: the core refuses it)
+wire [14:0] esp_min = 15'd18 + {7'd0, e_icv_len};
+wire        too_short = {1'b0, c1_esp_len} < esp_min;
+
+wire [7:0] miss_reason = c1_ipv6 ? (c1_udp ? `SPISYNC_R_SA_NOT_FOUND_NATT_V6 : `SPISYNC_R_SA_NOT_FOUND_V6)
+                                 : (c1_udp ? `SPISYNC_R_SA_NOT_FOUND_NATT_V4 : `SPISYNC_R_SA_NOT_FOUND_V4);
+
+reg       d_drop;
+reg       d_bypass;
+reg [7:0] d_reason;
+always @* begin
+    d_drop   = 1'b0;
+    d_bypass = 1'b0;
+    d_reason = c1_reason;
+    if (!c1_esp) begin
+        if (c1_reason == `SPISYNC_R_PASS_THROUGH || c1_reason == `SPISYNC_R_PUNT_FRAGMENT
+                || c1_reason == `SPISYNC_R_PUNT_IPV6_EXT) begin
+            d_bypass = 1'b1;
+        end else begin
+            d_drop = 1'b1;
+        end
+    end else if (!c1_hit) begin
+        d_drop   = 1'b1;
+        d_reason = miss_reason;
+    end else if (too_short) begin
+        d_drop   = 1'b1;
+        d_reason = `SPISYNC_R_MALFORMED;
+    end else if (!replay_ok) begin
+        d_drop   = 1'b1;
+        d_reason = `SPISYNC_R_REPLAY;
+    end else begin
+        d_reason = `SPISYNC_R_DECRYPTED;   // provisional: the commit stage decides
+    end
+end
+
+// where the ciphertext is: bytes [off, off + ct_len) of the frame
+wire [13:0] off      = {7'd0, c1_esp_off} + 14'd16;
+wire [13:0] ct_len   = c1_esp_len - 14'd16 - {6'd0, e_icv_len};
+wire [13:0] ct_end   = off + ct_len - 14'd1;
+wire [13:0] q0       = off >> SH;
+wire [13:0] qe       = ct_end >> SH;
+wire [13:0] k_esp    = (ct_len + BYTES[13:0] - 14'd1) >> SH;
+wire [13:0] last_esp = ct_len - ((k_esp - 14'd1) << SH);
+wire [13:0] last_raw = c1_len - (({{(14-BEAT_W){1'b0}}, c1_beats} - 14'd1) << SH);
+
+// the checks of the entry's identity (SPI, destination, encapsulation) were
+// the lookup's; its counters and lifetimes beyond the hard limits are not
+// needed before crypto
+wire unused_bits = &{c1_entry, st_rd_data[255:0], q0[13:10], qe[13:10],
+                     last_esp[13:7], last_raw[13:7]};
+
+// AAD: SPI || seq, or SPI || seq_hi || seq with ESN; byte 0 in bits 7:0
+function automatic [31:0] be32(input [31:0] v);
+    be32 = {v[7:0], v[15:8], v[23:16], v[31:24]};
+endfunction
+
+wire [127:0] aad_esp = e_esn ? {32'd0, be32(c1_seq), be32(seq64[63:32]), be32(c1_spi)}
+                             : {64'd0, be32(c1_seq), be32(c1_spi)};
+
+// the ICV is the frame's last icv_len bytes; the core wants it from byte 0
+reg [127:0] icv;
+always @* begin
+    case (e_icv_len)
+    8'd8:    icv = {64'd0, c1_tail[127:64]};
+    8'd12:   icv = {32'd0, c1_tail[127:32]};
+    default: icv = c1_tail;
+    endcase
+end
+
+// event record, docs/register-map.md
+wire ev_reserved = !c1_esp && c1_reason == `SPISYNC_R_SPI_RESERVED;
+wire ev_miss     = c1_esp && !c1_hit;
+reg [`SPISYNC_EVENT_BYTES*8-1:0] ev;
+always @* begin
+    ev = {`SPISYNC_EVENT_BYTES*8{1'b0}};
+    ev[`SPISYNC_EVF_TYPE_OFF*8 +: 8] = ev_reserved ? `SPISYNC_EV_SPI_RESERVED : `SPISYNC_EV_SA_MISS;
+    ev[`SPISYNC_EVF_FLAGS_OFF*8 +: 8] = {5'd0, c1_udp, c1_ipv6, 1'b0};
+    ev[`SPISYNC_EVF_FRAME_LEN_OFF*8 +: 16] = {2'b00, c1_len};
+    ev[`SPISYNC_EVF_SPI_OFF*8 +: 32] = c1_spi;
+    ev[`SPISYNC_EVF_TIME_NS_OFF*8 +: 64] = time_ns;
+    ev[`SPISYNC_EVF_SRC_OFF*8 +: 128] = c1_src;
+    ev[`SPISYNC_EVF_DST_OFF*8 +: 128] = c1_dst;
+    ev[`SPISYNC_EVF_SEQ_OFF*8 +: 32] = c1_seq;
+    ev[`SPISYNC_EVF_SPORT_OFF*8 +: 16] = c1_udp ? c1_sport : 16'd0;
+    ev[`SPISYNC_EVF_DPORT_OFF*8 +: 16] = c1_udp ? c1_dport : 16'd0;
+    ev[`SPISYNC_EVF_RX_SEQ_OFF*8 +: 16] = c1_rx_seq;
+end
+
+wire esp_go = !d_drop && !d_bypass;
+
+always @(posedge clk) begin
+    job_valid        <= c1_valid;
+    job_drop         <= d_drop;
+    job_bypass       <= d_bypass;
+    job_reason       <= d_reason;
+    job_beats        <= c1_beats;
+    job_q0           <= esp_go ? q0[7:0] : 8'd0;
+    job_n_in         <= esp_go ? qe[BEAT_W-1:0] - q0[BEAT_W-1:0] + 1'b1 : c1_beats;
+    job_k            <= esp_go ? k_esp[BEAT_W-1:0] : c1_beats;
+    job_shift        <= esp_go ? {1'b0, off[5:0] & (BYTES[5:0] - 6'd1)} : 7'd0;
+    job_last_bytes   <= esp_go ? last_esp[6:0] : last_raw[6:0];
+    job_pay_len      <= esp_go ? ct_len : c1_len;
+    // key material only for frames that will be decrypted
+    job_key          <= esp_go ? e_key : 256'd0;
+    job_key_256      <= esp_go && e_key_256;
+    job_salt         <= esp_go ? e_salt : 32'd0;
+    job_iv           <= c1_iv;
+    job_aad          <= aad_esp;
+    job_aad_len      <= e_esn ? 5'd12 : 5'd8;
+    job_icv_len      <= e_icv_len[4:0];
+    job_icv          <= icv;
+    job_index        <= c1_hit ? c1_index : 16'hFFFF;
+    job_gen          <= e_gen;
+    job_esn          <= e_esn;
+    job_seq64        <= seq64;
+    job_mode         <= e_mode;
+    job_hard_bytes   <= e_hard_bytes;
+    job_hard_packets <= e_hard_pkts;
+    job_hdr          <= c1_hdr;
+    job_l2_len       <= c1_l2_len;
+    job_l3_hdr_len   <= c1_l3_hdr_len;
+    job_vlan         <= c1_vlan;
+    job_ipv6         <= c1_ipv6;
+    job_csum_base    <= c1_csum_base;
+    job_rx_seq       <= c1_rx_seq;
+
+    ev_valid <= c1_valid && (ev_reserved || ev_miss);
+    ev_data  <= ev;
+
+    if (rst) begin
+        job_valid <= 1'b0;
+        ev_valid  <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

@@ -1,0 +1,458 @@
+// spisync -- commit: the verdict on every frame after the GCM core
+// (docs/datapath.md steps 10-16), the replay window and per-SA counter
+// update, the decapsulated header, and the write into the host egress
+// buffer, which releases a frame only when it is kept.
+//
+// Every frame the dispatch sent arrives here in order: decrypted ESP
+// frames, pass-through frames (raw data on the core's tuser) and single
+// token beats of frames dropped before crypto. Their jobs wait in a FIFO and
+// are taken at each frame's first beat.
+//
+// Timing per frame, from its last beat out of the core (clock L), with
+// D = max(2, PAD_LAT):
+//   L      the padding check sees the beat; the job is latched
+//   X - 1  the SA's state record is read
+//   X = L + D: decide: ICV, exact replay re-check, lifetime, padding, next
+//          header; new state record registered; the last payload beat (the
+//          payload is delayed D clocks) and the verdict go to the egress
+//   X + 1  state record written; drop counted
+//   X + 2  egress reports whether a kept frame fit: outcome or TAIL_DROP
+// A frame may end every clock, and several in a row may belong to one SA,
+// so the read at X - 1 can miss the two previous frames' updates: those are
+// forwarded from the last two decisions (newest first).
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+`include "spisync_defs.vh"
+`include "card_internal.vh"
+
+module esp_commit #(
+    parameter integer BYTES     = 64,
+    parameter integer HDR_BYTES = 128,
+    parameter integer PAD_LAT   = 3      // esp_pad_check's LATENCY (>= 1)
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+
+    // GCM core output
+    input  wire [BYTES*8-1:0]       c_tdata,
+    input  wire                     c_tvalid,
+    input  wire                     c_tlast,
+    input  wire                     c_auth_ok,
+    input  wire                     c_token,
+    input  wire                     c_bypass,
+    input  wire [BYTES*8-1:0]       c_raw,
+
+    // the frame's job (first-word-fall-through FIFO), taken at its first beat
+    input  wire                     m_valid,
+    output wire                     m_ready,
+    input  wire [7:0]               m_reason,
+    input  wire [15:0]              m_index,
+    input  wire [7:0]               m_gen,
+    input  wire                     m_esn,
+    input  wire [63:0]              m_seq64,
+    input  wire [1:0]               m_mode,
+    input  wire [63:0]              m_hard_bytes,
+    input  wire [63:0]              m_hard_packets,
+    input  wire [HDR_BYTES*8-1:0]   m_hdr,
+    input  wire [4:0]               m_l2_len,
+    input  wire [6:0]               m_l3_hdr_len,
+    input  wire                     m_vlan,
+    input  wire                     m_ipv6,
+    input  wire [15:0]              m_csum_base,
+    input  wire [15:0]              m_rx_seq,
+    input  wire [13:0]              m_pay_len,
+
+    // per-SA state, read-modify-write
+    output wire                     st_rd_en,
+    output wire [15:0]              st_rd_index,
+    input  wire [`SPISYNC_ST_W-1:0] st_rd_data,
+    output reg                      st_wr_en,
+    output reg  [15:0]              st_wr_index,
+    output reg  [`SPISYNC_ST_W-1:0] st_wr_data,
+
+    // host egress buffer
+    output reg                      e_valid,
+    output reg                      e_first,
+    output reg                      e_last,
+    output reg  [BYTES*8-1:0]       e_data,
+    output reg                      e_keep,
+    output reg  [HDR_BYTES*8-1:0]   e_hdr,
+    output reg  [7:0]               e_hdr_len,
+    output reg  [13:0]              e_pay_len,
+    output reg  [`SPISYNC_HOST_TUSER_W-1:0] e_user,
+    input  wire                     res_valid,
+    input  wire                     res_delivered,
+
+    // outcome counting: drops decided here, and deliveries as the egress
+    // buffer reports them (TAIL_DROP when a kept frame did not fit)
+    output reg                      cnt_drop_valid,
+    output reg  [7:0]               cnt_drop_reason,
+    output reg                      cnt_out_valid,
+    output reg  [7:0]               cnt_out_reason,
+
+    output wire                     protocol_error  // a beat without a job, or a verdict
+                                                    // without its padding check (never)
+);
+
+localparam integer RW = `SPISYNC_REPLAY_W;
+localparam integer SW = `SPISYNC_ST_W;
+
+// ---------------------------------------------------------------------------
+// frame boundaries and the job
+// ---------------------------------------------------------------------------
+reg in_pkt;
+wire first = !in_pkt;
+assign m_ready = c_tvalid && first;
+wire   no_job = c_tvalid && first && !m_valid;
+
+// the job as of this beat: the FIFO head on a first beat, latched after
+localparam integer JOB_W = 8 + 16 + 8 + 1 + 64 + 2 + 64 + 64 + HDR_BYTES*8 + 5 + 7 + 1 + 1 + 16 + 16 + 14;
+wire [JOB_W-1:0] job_head = {m_reason, m_index, m_gen, m_esn, m_seq64, m_mode, m_hard_bytes,
+                             m_hard_packets, m_hdr, m_l2_len, m_l3_hdr_len, m_vlan, m_ipv6,
+                             m_csum_base, m_rx_seq, m_pay_len};
+reg  [JOB_W-1:0] job_cur;
+wire [JOB_W-1:0] job_now = first ? job_head : job_cur;
+
+always @(posedge clk) begin
+    if (c_tvalid) begin
+        in_pkt <= !c_tlast;
+        if (first) begin
+            job_cur <= job_head;
+        end
+    end
+    if (rst) begin
+        in_pkt <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------------------
+// padding check on the plaintext of decrypted frames
+// ---------------------------------------------------------------------------
+wire       esp_beat = c_tvalid && !c_token && !c_bypass;
+wire       pad_valid;
+wire       pad_ok;
+wire [7:0] pad_len;
+wire [7:0] pad_nh;
+
+esp_pad_check #(
+    .BYTES(BYTES)
+) u_pad (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(esp_beat),
+    .in_first(first),
+    .in_last(c_tlast),
+    .in_data(c_tdata),
+    .in_ct_len(job_now[13:0]),
+    .out_valid(pad_valid),
+    .out_pad_ok(pad_ok),
+    .out_padlen(pad_len),
+    .out_nh(pad_nh)
+);
+
+// lined up with X = L + D
+localparam integer D = (PAD_LAT > 2) ? PAD_LAT : 2;
+localparam integer PAD_DELAY = D - PAD_LAT;
+wire [17:0] pad_now = {pad_valid, pad_ok, pad_len, pad_nh};
+wire [17:0] pad_x;
+generate
+    if (PAD_DELAY == 0) begin : g_pad_direct
+        assign pad_x = pad_now;
+    end else begin : g_pad_delay
+        reg [17:0] pad_q [0:PAD_DELAY-1];
+        integer pq;
+        always @(posedge clk) begin
+            pad_q[0] <= pad_now;
+            for (pq = 1; pq < PAD_DELAY; pq = pq + 1) begin
+                pad_q[pq] <= pad_q[pq-1];
+            end
+        end
+        assign pad_x = pad_q[PAD_DELAY-1];
+    end
+endgenerate
+
+// ---------------------------------------------------------------------------
+// L -> X: the frame's end and its job
+// ---------------------------------------------------------------------------
+localparam integer FIN_W = 1 + 1 + 1 + 1 + JOB_W;
+wire [FIN_W-1:0] fin0 = {c_tvalid && c_tlast, c_token, c_bypass, c_auth_ok, job_now};
+reg  [FIN_W-1:0] fin [1:D];
+
+integer fi;
+always @(posedge clk) begin
+    fin[1] <= fin0;
+    for (fi = 2; fi <= D; fi = fi + 1) begin
+        fin[fi] <= fin[fi-1];
+    end
+    if (rst) begin
+        for (fi = 1; fi <= D; fi = fi + 1) begin
+            fin[fi][FIN_W-1] <= 1'b0;
+        end
+    end
+end
+
+// X - 1: read the SA's state
+wire [FIN_W-1:0] fin_rd = fin[D-1];
+wire [15:0] rd_index = fin_rd[JOB_W-9 -: 16];
+assign st_rd_en    = fin_rd[FIN_W-1] && rd_index != 16'hFFFF;
+assign st_rd_index = rd_index;
+wire unused_fin_rd = &{fin_rd[FIN_W-2:JOB_W-8], fin_rd[JOB_W-25:0]};
+wire [FIN_W-1:0] fin_x = fin[D];
+
+// X: unpack
+wire                   x_end;
+wire                   x_token;
+wire                   x_bypass;
+wire                   x_auth_ok;
+wire [7:0]             x_reason;
+wire [15:0]            x_index;
+wire [7:0]             x_gen;
+wire                   x_esn;
+wire [63:0]            x_seq64;
+wire [1:0]             x_mode;
+wire [63:0]            x_hard_bytes;
+wire [63:0]            x_hard_packets;
+wire [HDR_BYTES*8-1:0] x_hdr;
+wire [4:0]             x_l2_len;
+wire [6:0]             x_l3_hdr_len;
+wire                   x_vlan;
+wire                   x_ipv6;
+wire [15:0]            x_csum_base;
+wire [15:0]            x_rx_seq;
+wire [13:0]            x_pay_len;
+assign {x_end, x_token, x_bypass, x_auth_ok, x_reason, x_index, x_gen, x_esn, x_seq64, x_mode,
+        x_hard_bytes, x_hard_packets, x_hdr, x_l2_len, x_l3_hdr_len, x_vlan, x_ipv6,
+        x_csum_base, x_rx_seq, x_pay_len} = fin_x;
+
+// the state: forwarded from the last two decisions, else as read; an older
+// generation counts as a fresh record
+reg             wb1_valid, wb2_valid;
+reg [15:0]      wb1_index, wb2_index;
+reg [SW-1:0]    wb1_data, wb2_data;
+wire [SW-1:0] st_fwd = (wb1_valid && wb1_index == x_index) ? wb1_data
+                     : (wb2_valid && wb2_index == x_index) ? wb2_data
+                     : st_rd_data;
+wire st_fresh = st_fwd[SW-1 -: 8] != x_gen;
+wire [SW-1:0] st = st_fresh ? {SW{1'b0}} : st_fwd;
+wire unused_st_gen = &st[SW-1 -: 8];     // replaced by this frame's gen
+
+wire [63:0]   s_top       = st[SW-9 -: 64];
+wire [RW-1:0] s_bitmap    = st[SW-73 -: RW];
+wire [63:0]   s_packets   = st[255:192];
+wire [63:0]   s_bytes     = st[191:128];
+wire [63:0]   s_auth_fail = st[127:64];
+wire [63:0]   s_replay    = st[63:0];
+
+wire [63:0] re_seq;
+wire        re_ok;
+replay_check #(
+    .W(RW)
+) u_recheck (
+    .esn(x_esn),
+    .seq(x_seq64[31:0]),
+    .top(s_top),
+    .bitmap(s_bitmap),
+    .s(re_seq),
+    .ok(re_ok)
+);
+
+wire [63:0]   new_top;
+wire [RW-1:0] new_bitmap;
+replay_update #(
+    .W(RW)
+) u_update (
+    .s(x_seq64),
+    .top(s_top),
+    .bitmap(s_bitmap),
+    .new_top(new_top),
+    .new_bitmap(new_bitmap)
+);
+
+wire       x_pad_valid = pad_x[17];
+wire       x_pad_ok    = pad_x[16];
+wire [7:0] x_padlen    = pad_x[15:8];
+wire [7:0] x_nh        = pad_x[7:0];
+
+wire replay_ok   = re_ok && re_seq == x_seq64;
+wire [63:0] ct64 = {50'd0, x_pay_len};
+wire expired     = (x_hard_packets != 64'd0 && s_packets >= x_hard_packets)
+                || (x_hard_bytes != 64'd0 && s_bytes + ct64 > x_hard_bytes);
+wire nh_ip       = x_nh == 8'd4 || x_nh == 8'd41;
+wire tunnel      = nh_ip && x_mode != 2'd2;
+wire [13:0] il   = x_pay_len - 14'd2 - {6'd0, x_padlen};
+
+reg       d_keep;
+reg [7:0] d_reason;
+reg       d_write;
+reg [SW-1:0] d_state;
+always @* begin
+    d_keep   = 1'b0;
+    d_reason = x_reason;
+    d_write  = 1'b0;
+    d_state  = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail, s_replay};
+    if (x_token) begin
+        // dropped before crypto; a replay caught by the pre-check still
+        // counts against its SA
+        if (x_reason == `SPISYNC_R_REPLAY && x_index != 16'hFFFF) begin
+            d_write = 1'b1;
+            d_state = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
+        end
+    end else if (x_bypass) begin
+        d_keep = 1'b1;
+    end else if (!x_auth_ok) begin
+        d_reason = `SPISYNC_R_AUTH_FAIL;
+        d_write  = 1'b1;
+        d_state  = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail + 64'd1, s_replay};
+    end else if (!replay_ok) begin
+        d_reason = `SPISYNC_R_REPLAY;
+        d_write  = 1'b1;
+        d_state  = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
+    end else if (expired) begin
+        d_reason = `SPISYNC_R_SA_EXPIRED;
+    end else begin
+        // authentic and fresh: the window moves whatever the payload holds
+        d_write = 1'b1;
+        d_state = {x_gen, new_top, new_bitmap, s_packets, s_bytes, s_auth_fail, s_replay};
+        if (!x_pad_ok) begin
+            d_reason = `SPISYNC_R_BAD_PADDING;
+        end else if (x_nh == 8'd59) begin
+            d_reason = `SPISYNC_R_DUMMY;
+        end else if (x_mode == 2'd1 && !nh_ip) begin
+            d_reason = `SPISYNC_R_MALFORMED;
+        end else begin
+            d_reason = `SPISYNC_R_DECRYPTED;
+            d_keep   = 1'b1;
+            d_state  = {x_gen, new_top, new_bitmap, s_packets + 64'd1, s_bytes + ct64,
+                        s_auth_fail, s_replay};
+        end
+    end
+end
+
+// decapsulated header (docs/datapath.md section 5)
+wire [15:0] tot     = {9'd0, x_l3_hdr_len} + {2'd0, il};
+wire [16:0] sum1    = {1'b0, x_csum_base} + {1'b0, tot};
+wire [15:0] sum1f   = sum1[15:0] + {15'd0, sum1[16]};
+wire [16:0] sum2    = {1'b0, sum1f} + {9'd0, x_nh};
+wire [15:0] sum2f   = sum2[15:0] + {15'd0, sum2[16]};
+wire [15:0] csum    = ~sum2f;
+
+reg [HDR_BYTES*8-1:0] hdr;
+reg [7:0]             hdr_len;
+integer v;
+integer l2;
+always @* begin
+    hdr = x_hdr;
+    hdr_len = 8'd0;
+    for (v = 0; v < 2; v = v + 1) begin
+        l2 = 14 + 4 * v;
+        if (x_vlan == v[0]) begin
+            if (tunnel) begin
+                hdr[(l2-2)*8 +: 8] = (x_nh == 8'd4) ? 8'h08 : 8'h86;
+                hdr[(l2-1)*8 +: 8] = (x_nh == 8'd4) ? 8'h00 : 8'hDD;
+            end else if (!x_ipv6) begin
+                hdr[(l2+2)*8 +: 8]  = tot[15:8];
+                hdr[(l2+3)*8 +: 8]  = tot[7:0];
+                hdr[(l2+9)*8 +: 8]  = x_nh;
+                hdr[(l2+10)*8 +: 8] = csum[15:8];
+                hdr[(l2+11)*8 +: 8] = csum[7:0];
+            end else begin
+                hdr[(l2+4)*8 +: 8]  = {2'd0, il[13:8]};
+                hdr[(l2+5)*8 +: 8]  = il[7:0];
+                hdr[(l2+6)*8 +: 8]  = x_nh;
+            end
+        end
+    end
+    if (tunnel) begin
+        hdr_len = {3'd0, x_l2_len};
+    end else begin
+        hdr_len = {3'd0, x_l2_len} + {1'b0, x_l3_hdr_len};
+    end
+end
+
+// ---------------------------------------------------------------------------
+// payload beats: delayed D clocks so that a frame's last beat meets X
+// ---------------------------------------------------------------------------
+localparam integer PW = 3 + BYTES*8;
+reg [PW-1:0] pay [1:D];
+integer pi;
+always @(posedge clk) begin
+    pay[1] <= {c_tvalid && !c_token, first, c_tlast, c_bypass ? c_raw : c_tdata};
+    for (pi = 2; pi <= D; pi = pi + 1) begin
+        pay[pi] <= pay[pi-1];
+    end
+    if (rst) begin
+        for (pi = 1; pi <= D; pi = pi + 1) begin
+            pay[pi][PW-1] <= 1'b0;
+        end
+    end
+end
+wire               p2_valid = pay[D][PW-1];
+wire               p2_first = pay[D][PW-2];
+wire               p2_last  = pay[D][PW-3];
+wire [BYTES*8-1:0] p2_data  = pay[D][BYTES*8-1:0];
+
+// a decision is due exactly when the payload's last beat is at X
+wire x_decide = x_end;
+
+reg [7:0] out_reason_1;   // kept frame's outcome, waiting for the egress report
+always @(posedge clk) begin
+    e_valid   <= p2_valid;
+    e_first   <= p2_first;
+    e_last    <= p2_last;
+    e_data    <= p2_data;
+    e_keep    <= d_keep;
+    e_hdr     <= x_bypass ? {HDR_BYTES*8{1'b0}} : hdr;
+    e_hdr_len <= x_bypass ? 8'd0 : hdr_len;
+    e_pay_len <= x_bypass ? x_pay_len : il;
+    e_user    <= {x_rx_seq, (d_reason == `SPISYNC_R_DECRYPTED) ? x_index : 16'hFFFF, d_reason};
+
+    st_wr_en    <= x_decide && d_write;
+    st_wr_index <= x_index;
+    st_wr_data  <= d_state;
+
+    wb1_valid <= x_decide && d_write;
+    wb1_index <= x_index;
+    wb1_data  <= d_state;
+    wb2_valid <= wb1_valid;
+    wb2_index <= wb1_index;
+    wb2_data  <= wb1_data;
+
+    cnt_drop_valid  <= x_decide && !d_keep;
+    cnt_drop_reason <= d_reason;
+
+    out_reason_1   <= d_reason;
+    cnt_out_valid  <= 1'b0;
+    if (res_valid && res_delivered) begin
+        cnt_out_valid  <= 1'b1;
+        cnt_out_reason <= out_reason_2;
+    end else if (res_valid && e_keep_2) begin
+        cnt_out_valid  <= 1'b1;
+        cnt_out_reason <= `SPISYNC_R_TAIL_DROP;
+    end
+
+    if (rst) begin
+        e_valid        <= 1'b0;
+        st_wr_en       <= 1'b0;
+        wb1_valid      <= 1'b0;
+        wb2_valid      <= 1'b0;
+        cnt_drop_valid <= 1'b0;
+        cnt_out_valid  <= 1'b0;
+    end
+end
+
+// the egress answers one clock after the last beat it got (X + 1)
+reg [7:0] out_reason_2;
+reg       e_keep_2;
+always @(posedge clk) begin
+    out_reason_2 <= out_reason_1;
+    e_keep_2     <= e_keep && e_valid && e_last;
+end
+
+assign protocol_error = no_job || (x_end && !x_token && !x_bypass && !x_pad_valid);
+
+endmodule
+
+`resetall

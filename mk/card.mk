@@ -1,0 +1,34 @@
+# spisync -- the whole card (hw/rtl/spisync_card.v): one Verilator model per
+# data width, the C API of sim/card/card_sim.h over both, and the card tests.
+
+CARD_WIDTHS := 128 512
+
+$(BUILD)/vl/card_w%.stamp: $(RTL_SRCS) $(wildcard hw/gen/*.vh hw/rtl/*.vh) | $(BUILD)/vl
+	rm -rf $(BUILD)/vl/card_w$*
+	$(VERILATOR) $(VL_FLAGS) --prefix Vspisync_card_w$* -GDATA_WIDTH=$* \
+		--top-module spisync_card -Mdir $(BUILD)/vl/card_w$* $(RTL_SRCS) \
+		--build -j $(VL_JOBS) -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/card_w$*.log 2>&1 \
+		|| { tail -20 $(BUILD)/vl/card_w$*.log; exit 1; }
+	touch $@
+
+$(BUILD)/sim/card_sim_w%.o: sim/card/card_sim_model.cpp sim/card/*.h sim/common/*.h hw/gen/spisync_hw.h \
+		$(BUILD)/vl/card_w%.stamp | $(BUILD)/sim
+	$(CXX) $(VL_CXXFLAGS) -Isim/common -Isim/card -Ihw/gen -I$(BUILD)/vl/card_w$* \
+		-DCARD_WIDTH=$* -DVTOP=Vspisync_card_w$* -DVTOP_HEADER='"Vspisync_card_w$*.h"' \
+		-DCARD_OPS=card_sim_ops_w$* -c -o $@ $<
+
+# everything a program needs to run the card model (link with $(CXX))
+CARD_SIM_OBJS := $(foreach w,$(CARD_WIDTHS),$(BUILD)/sim/card_sim_w$(w).o) $(VL_RUNTIME)
+CARD_SIM_LIBS := $(foreach w,$(CARD_WIDTHS),$(BUILD)/vl/card_w$(w)/Vspisync_card_w$(w)__ALL.a) -lpthread
+
+CARD_HOST_SRCS := sim/card/card_sim.c sim/card/card_ctl.c sim/card/sa_entry.c sim/esp_sa.c \
+                  firmware/sa_table.c
+MODEL_SRCS     := tests/model/card_model.c tests/model/parse_ref.c tests/model/replay_ref.c \
+                  tests/model/frame_build.c tests/model/traffic.c tests/common/prng.c \
+                  tests/common/gcm_ref.c
+
+$(BUILD)/tests/test_card: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/hw/test_card.c $(CARD_HOST_SRCS) $(MODEL_SRCS)) \
+		$(CARD_SIM_OBJS) | $(BUILD)/tests
+	$(CXX) $(SANITIZE) -o $@ $(filter %.o,$^) $(CARD_SIM_LIBS) -lcrypto
+
+TEST_BINS += $(BUILD)/tests/test_card

@@ -1,0 +1,133 @@
+/* spisync -- card_sim.h: pick the Verilated model of the asked-for width and
+ * forward to it. */
+#include "card_sim.h"
+
+#include <stdlib.h>
+
+#include "card_sim_ops.h"
+#include "spisync_hw.h"
+
+struct card_sim {
+	const struct card_sim_ops *ops;
+	void *model;
+};
+
+struct card_sim *card_sim_create(unsigned data_width)
+{
+	const struct card_sim_ops *ops;
+
+	if (data_width == 128)
+		ops = &card_sim_ops_w128;
+	else if (data_width == 512)
+		ops = &card_sim_ops_w512;
+	else
+		return NULL;
+
+	struct card_sim *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->ops = ops;
+	c->model = ops->create();
+	if (c->model == NULL) {
+		free(c);
+		return NULL;
+	}
+	card_sim_reset(c);
+	return c;
+}
+
+void card_sim_destroy(struct card_sim *c)
+{
+	if (c == NULL)
+		return;
+	c->ops->destroy(c->model);
+	free(c);
+}
+
+unsigned card_sim_data_width(const struct card_sim *c)
+{
+	return c->ops->width();
+}
+
+void card_sim_reset(struct card_sim *c)
+{
+	c->ops->reset(c->model);
+	/* the card clears its per-SA state after reset; nothing may be
+	 * installed before STATUS says ready (a few thousand clocks) */
+	for (int i = 0; i < 1000; i++) {
+		if (c->ops->mmio_read(c->model, SPISYNC_REG_STATUS) & 1u)
+			break;
+		c->ops->step(c->model, 64);
+	}
+}
+
+uint32_t card_sim_mmio_read(struct card_sim *c, uint32_t offset)
+{
+	return c->ops->mmio_read(c->model, offset);
+}
+
+void card_sim_mmio_write(struct card_sim *c, uint32_t offset, uint32_t value)
+{
+	c->ops->mmio_write(c->model, offset, value);
+}
+
+int card_sim_push_frame(struct card_sim *c, const uint8_t *data, size_t len,
+    bool mac_err)
+{
+	if (data == NULL || len == 0 || len > CARD_SIM_MAX_FRAME)
+		return -1;
+	return c->ops->push_frame(c->model, data, len, mac_err);
+}
+
+void card_sim_set_gap(struct card_sim *c, unsigned clocks)
+{
+	c->ops->set_gap(c->model, clocks);
+}
+
+void card_sim_set_host_ready(struct card_sim *c, unsigned percent, uint64_t seed)
+{
+	c->ops->set_host_ready(c->model, percent, seed);
+}
+
+void card_sim_step(struct card_sim *c, uint64_t clocks)
+{
+	c->ops->step(c->model, clocks);
+}
+
+bool card_sim_drain(struct card_sim *c, uint64_t max_clocks)
+{
+	uint64_t done = 0;
+
+	while (done < max_clocks) {
+		if (!c->ops->busy(c->model))
+			return true;
+		c->ops->step(c->model, 16);
+		done += 16;
+	}
+	return !c->ops->busy(c->model);
+}
+
+int card_sim_pull_host(struct card_sim *c, struct card_host_frame *out)
+{
+	return c->ops->pull_host(c->model, out);
+}
+
+int card_sim_pull_event(struct card_sim *c, uint8_t record[64])
+{
+	return c->ops->pull_event(c->model, record);
+}
+
+uint64_t card_sim_cycles(const struct card_sim *c)
+{
+	return c->ops->cycles(c->model);
+}
+
+uint64_t card_sim_wire_beats(const struct card_sim *c)
+{
+	return c->ops->wire_beats(c->model);
+}
+
+bool card_sim_protocol_error(const struct card_sim *c)
+{
+	return c->ops->protocol_error(c->model);
+}

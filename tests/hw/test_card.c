@@ -1,0 +1,397 @@
+/* spisync -- the card scoreboard: randomized traffic through the Verilated
+ * card (sim/card/card_sim.h) and through the golden model written in C with
+ * OpenSSL (tests/model/card_model.h), compared frame by frame: every host
+ * frame's bytes, outcome, SA index and arrival number, every event record
+ * (but its time stamp), and at the end every reason counter and every SA's
+ * counters. Every frame is accounted for: in = delivered + dropped.
+ *
+ *   test_card --width 128|512 [--frames N] [--sas N] [--seed S] [--gap G]
+ *             [--host-ready PCT] [--overload]
+ *
+ * --overload: back-to-back frames and a slow host, so that the card must
+ * drop frames for lack of space. The model cannot know which, so then the
+ * check is: delivered frames are exact, TAIL_DROP happened, the counters add
+ * up, and nothing else went wrong.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "card_ctl.h"
+#include "card_model.h"
+#include "card_sim.h"
+#include "spisync_hw.h"
+#include "traffic.h"
+
+#define PENDING 4096u
+
+struct options {
+	unsigned width;
+	unsigned long frames;
+	unsigned sas;
+	uint64_t seed;
+	unsigned gap;
+	unsigned host_ready;
+	bool overload;
+};
+
+struct board {
+	struct card_sim *card;
+	struct card_ctl *ctl;
+	struct card_model *model;
+	struct traffic *traffic;
+	const struct options *opt;
+
+	/* expected results of frames pushed and not yet settled, by arrival */
+	struct model_result *pending[PENDING];
+	unsigned long head, tail;       /* pending[tail % PENDING .. head) */
+	struct card_host_frame host;
+
+	unsigned long delivered, events, errors;
+	uint64_t intent_mismatch;
+};
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: test_card --width 128|512 [--frames N] [--sas N] [--seed S]"
+	    " [--gap G] [--host-ready PCT] [--overload]\n");
+	return 2;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	o->width = 512;
+	o->frames = 20000;
+	o->sas = 64;
+	o->seed = (uint64_t)time(NULL);
+	o->gap = 1;
+	o->host_ready = 100;
+	o->overload = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--overload") == 0) {
+			o->overload = true;
+			continue;
+		}
+		if (v == NULL)
+			return -1;
+		i++;
+		char *end;
+		unsigned long long n = strtoull(v, &end, 0);
+		if (*end != '\0')
+			return -1;
+		if (strcmp(a, "--width") == 0)
+			o->width = (unsigned)n;
+		else if (strcmp(a, "--frames") == 0)
+			o->frames = (unsigned long)n;
+		else if (strcmp(a, "--sas") == 0)
+			o->sas = (unsigned)n;
+		else if (strcmp(a, "--seed") == 0)
+			o->seed = n;
+		else if (strcmp(a, "--gap") == 0)
+			o->gap = (unsigned)n;
+		else if (strcmp(a, "--host-ready") == 0)
+			o->host_ready = (unsigned)n;
+		else
+			return -1;
+	}
+	if ((o->width != 128 && o->width != 512) || o->sas == 0 || o->sas > TRAFFIC_MAX_SAS)
+		return -1;
+	return 0;
+}
+
+static void fail(struct board *b, const char *what, const struct model_result *r)
+{
+	b->errors++;
+	if (b->errors <= 10)
+		fprintf(stderr, "MISMATCH: %s (rx_seq %u, expected outcome %s)\n", what,
+		    r != NULL ? r->rx_seq : 0,
+		    r != NULL && r->outcome < SPISYNC_NUM_REASONS ? spisync_reason_name[r->outcome] : "-");
+}
+
+static void dump_diff(const uint8_t *want, size_t want_len, const uint8_t *got, size_t got_len)
+{
+	fprintf(stderr, "  expected %zu bytes, card %zu bytes\n", want_len, got_len);
+	size_t n = want_len < got_len ? want_len : got_len;
+	for (size_t i = 0; i < n; i++) {
+		if (want[i] != got[i]) {
+			fprintf(stderr, "  first difference at byte %zu: %02x vs %02x\n", i, want[i], got[i]);
+			break;
+		}
+	}
+}
+
+static bool delivers(uint8_t outcome)
+{
+	return outcome < SPISYNC_NUM_REASONS
+	    && spisync_reason_kind[outcome] == SPISYNC_REASON_DELIVER;
+}
+
+/* Match the card's host frames and events against the pending results. */
+static void settle(struct board *b)
+{
+	uint8_t rec[64];
+
+	while (card_sim_pull_event(b->card, rec) == 1) {
+		b->events++;
+		/* find the oldest pending result with an event */
+		struct model_result *r = NULL;
+		for (unsigned long i = b->tail; i < b->head; i++) {
+			struct model_result *p = b->pending[i % PENDING];
+			if (p->event) {
+				r = p;
+				break;
+			}
+		}
+		if (r == NULL) {
+			fail(b, "event record the model did not expect", NULL);
+			continue;
+		}
+		uint8_t want[64];
+		memcpy(want, r->event_rec, 64);
+		memset(rec + SPISYNC_EVF_TIME_NS_OFF, 0, SPISYNC_EVF_TIME_NS_BYTES);
+		memset(want + SPISYNC_EVF_TIME_NS_OFF, 0, SPISYNC_EVF_TIME_NS_BYTES);
+		if (memcmp(rec, want, 64) != 0) {
+			fail(b, "event record differs", r);
+			dump_diff(want, 64, rec, 64);
+		}
+		r->event = false;
+	}
+
+	while (card_sim_pull_host(b->card, &b->host) == 1) {
+		b->delivered++;
+		/* frames before this one that were to be delivered were lost */
+		struct model_result *r = NULL;
+		while (b->tail < b->head) {
+			struct model_result *p = b->pending[b->tail % PENDING];
+			if (p->rx_seq == b->host.rx_seq) {
+				r = p;
+				break;
+			}
+			if (delivers(p->outcome) && !b->opt->overload)
+				fail(b, "expected frame never delivered", p);
+			if (p->event && !b->opt->overload)
+				fail(b, "expected event never came", p);
+			b->tail++;
+		}
+		if (r == NULL) {
+			fail(b, "host frame with an unknown arrival number", NULL);
+			continue;
+		}
+		b->tail++;
+		if (!delivers(r->outcome)) {
+			fail(b, "card delivered a frame the model drops", r);
+			fprintf(stderr, "  card says %s\n", b->host.outcome < SPISYNC_NUM_REASONS
+			    ? spisync_reason_name[b->host.outcome] : "?");
+			continue;
+		}
+		if (b->host.outcome != r->outcome)
+			fail(b, "outcome differs", r);
+		uint16_t want_sa = r->outcome == SPISYNC_R_DECRYPTED ? (uint16_t)r->sa_index
+		    : SPISYNC_SA_INDEX_NONE;
+		if (b->host.sa_index != want_sa)
+			fail(b, "SA index differs", r);
+		if (b->host.len != r->out_len || memcmp(b->host.data, r->out, r->out_len) != 0) {
+			fail(b, "host frame bytes differ", r);
+			dump_diff(r->out, r->out_len, b->host.data, b->host.len);
+		}
+	}
+}
+
+/* Drop settled results whose outcome was a drop (nothing more will come). */
+static void retire(struct board *b, bool all)
+{
+	while (b->tail < b->head) {
+		struct model_result *p = b->pending[b->tail % PENDING];
+		if (!all && (delivers(p->outcome) || p->event))
+			break;
+		if (all && !b->opt->overload) {
+			if (delivers(p->outcome))
+				fail(b, "expected frame never delivered", p);
+			if (p->event)
+				fail(b, "expected event never came", p);
+		}
+		b->tail++;
+	}
+}
+
+static unsigned beats_of(size_t len, unsigned width)
+{
+	return (unsigned)((len + width / 8 - 1) / (width / 8));
+}
+
+static int install_sas(struct board *b)
+{
+	for (unsigned i = 0; i < traffic_sa_count(b->traffic); i++) {
+		uint32_t index;
+		int rc = card_ctl_sa_add(b->ctl, traffic_sa(b->traffic, i), &index);
+		if (rc != 0) {
+			fprintf(stderr, "SA %u: %s\n", i, card_ctl_strerror(rc));
+			return -1;
+		}
+		if (card_model_sa_set(b->model, index, traffic_sa(b->traffic, i)) != 0) {
+			fprintf(stderr, "model SA %u refused\n", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void check_counters(struct board *b)
+{
+	uint64_t card[SPISYNC_NUM_REASONS], model[SPISYNC_NUM_REASONS];
+	card_ctl_counters(b->ctl, card);
+	card_model_counters(b->model, model);
+
+	uint64_t outcomes = 0;
+	for (unsigned r = 1; r < SPISYNC_NUM_REASONS; r++)
+		outcomes += card[r];
+	if (outcomes != card[SPISYNC_R_RX_PACKETS]) {
+		fail(b, "counters do not add up: in != delivered + dropped", NULL);
+		fprintf(stderr, "  RX_PACKETS %" PRIu64 ", outcomes %" PRIu64 "\n",
+		    card[SPISYNC_R_RX_PACKETS], outcomes);
+	}
+	if (card[SPISYNC_R_RX_PACKETS] != b->opt->frames)
+		fail(b, "RX_PACKETS is not the number of frames sent", NULL);
+
+	printf("  %-22s %12s %12s\n", "counter", "card", "model");
+	for (unsigned r = 0; r < SPISYNC_NUM_REASONS; r++) {
+		bool differs = card[r] != model[r];
+		if (differs || card[r] != 0)
+			printf("  %-22s %12" PRIu64 " %12" PRIu64 "%s\n", spisync_reason_name[r],
+			    card[r], model[r], differs ? "  <--" : "");
+		if (differs && !b->opt->overload)
+			fail(b, "reason counter differs", NULL);
+	}
+	if (b->opt->overload && card[SPISYNC_R_TAIL_DROP] == 0)
+		fail(b, "overload run without a single TAIL_DROP", NULL);
+	if (b->delivered != card[SPISYNC_R_DECRYPTED] + card[SPISYNC_R_PASS_THROUGH]
+	    + card[SPISYNC_R_PUNT_FRAGMENT] + card[SPISYNC_R_PUNT_IPV6_EXT])
+		fail(b, "host frames seen != delivered counters", NULL);
+
+	if (b->opt->overload)
+		return;
+	for (unsigned i = 0; i < traffic_sa_count(b->traffic); i++) {
+		uint64_t cp, cb, ca, cr, mp, mb, ma, mr;
+		/* card index == SA number: installed in order into an empty table */
+		if (card_ctl_sa_stats(b->ctl, i, &cp, &cb, &ca, &cr) != 0) {
+			fail(b, "per-SA counters unreadable", NULL);
+			continue;
+		}
+		card_model_sa_stats(b->model, i, &mp, &mb, &ma, &mr);
+		if (cp != mp || cb != mb || ca != ma || cr != mr) {
+			fail(b, "per-SA counters differ", NULL);
+			fprintf(stderr, "  SA %u: card %" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64
+			    " model %" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
+			    i, cp, cb, ca, cr, mp, mb, ma, mr);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	struct board b;
+	char err[256];
+	uint8_t frame[TRAFFIC_FRAME_CAP];
+	int status = 1;
+
+	if (parse_options(argc, argv, &opt) != 0)
+		return usage();
+	if (opt.overload) {
+		opt.gap = 0;
+		if (opt.host_ready == 100)
+			opt.host_ready = 20;
+	}
+	printf("test_card: width %u, %lu frames, %u SAs, seed %" PRIu64 ", gap %u, host ready %u%%%s\n",
+	    opt.width, opt.frames, opt.sas, opt.seed, opt.gap, opt.host_ready,
+	    opt.overload ? ", overload" : "");
+
+	memset(&b, 0, sizeof(b));
+	b.opt = &opt;
+	b.card = card_sim_create(opt.width);
+	b.model = card_model_create();
+	struct traffic_mix mix;
+	traffic_mix_default(&mix);
+	if (opt.overload) {
+		/* the model cannot know which frames the card had to drop:
+		 * keep the outcome of a frame independent of earlier ones */
+		mix.replay = 0;
+		mix.reorder = 0;
+		mix.old = 0;
+	}
+	b.traffic = traffic_create(opt.seed, opt.sas, &mix);
+	if (b.card == NULL || b.model == NULL || b.traffic == NULL) {
+		fprintf(stderr, "test_card: setup failed\n");
+		goto out;
+	}
+	for (unsigned i = 0; i < PENDING; i++) {
+		b.pending[i] = malloc(sizeof(struct model_result));
+		if (b.pending[i] == NULL)
+			goto out;
+	}
+	if (card_ctl_open(b.card, &b.ctl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "test_card: %s\n", err);
+		goto out;
+	}
+	if (install_sas(&b) != 0)
+		goto out;
+	card_sim_set_gap(b.card, opt.gap);
+	card_sim_set_host_ready(b.card, opt.host_ready, opt.seed);
+
+	for (unsigned long n = 0; n < opt.frames; n++) {
+		bool mac_err;
+		uint8_t intent;
+		size_t len = traffic_next(b.traffic, frame, sizeof(frame), &mac_err, &intent);
+		if (len == 0) {
+			fprintf(stderr, "test_card: traffic generator failed\n");
+			goto out;
+		}
+		if (b.head - b.tail >= PENDING) {
+			fprintf(stderr, "test_card: the card fell %u frames behind\n", PENDING);
+			goto out;
+		}
+		struct model_result *r = b.pending[b.head % PENDING];
+		card_model_frame(b.model, frame, len, mac_err, r);
+		b.head++;
+		if (r->outcome != intent)
+			b.intent_mismatch++;
+		if (card_sim_push_frame(b.card, frame, len, mac_err) != 0) {
+			fprintf(stderr, "test_card: push failed\n");
+			goto out;
+		}
+		card_sim_step(b.card, beats_of(len, opt.width) + opt.gap);
+		settle(&b);
+		retire(&b, false);
+	}
+	if (!card_sim_drain(b.card, 10000000)) {
+		fail(&b, "card did not drain", NULL);
+	}
+	settle(&b);
+	retire(&b, true);
+	check_counters(&b);
+	if (card_sim_protocol_error(b.card))
+		fail(&b, "card flagged an internal protocol error", NULL);
+
+	printf("test_card: %lu frames in, %lu delivered, %lu events, %" PRIu64
+	    " frames whose verdict differs from the generator's intent, %" PRIu64 " clocks\n",
+	    opt.frames, b.delivered, b.events, b.intent_mismatch, card_sim_cycles(b.card));
+	if (b.errors == 0) {
+		printf("test_card: PASS\n");
+		status = 0;
+	} else {
+		printf("test_card: FAIL (%lu mismatches)\n", b.errors);
+	}
+out:
+	card_ctl_close(b.ctl);
+	for (unsigned i = 0; i < PENDING; i++)
+		free(b.pending[i]);
+	traffic_destroy(b.traffic);
+	card_model_destroy(b.model);
+	card_sim_destroy(b.card);
+	return status;
+}
