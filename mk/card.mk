@@ -32,3 +32,17 @@ $(BUILD)/tests/test_card: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/hw/test_card
 	$(CXX) $(SANITIZE) -o $@ $(filter %.o,$^) $(CARD_SIM_LIBS) -lcrypto
 
 TEST_BINS += $(BUILD)/tests/test_card
+
+CARD_FRAMES ?= 50000
+TEST_CMDS += "card scoreboard, 512 bits: $(CARD_FRAMES) random frames vs the golden model" \
+	"$(BUILD)/tests/test_card --width 512 --frames $(CARD_FRAMES) $(if $(SEED),--seed $(SEED),)" \
+	"card scoreboard, 128 bits: $(CARD_FRAMES) random frames vs the golden model" \
+	"$(BUILD)/tests/test_card --width 128 --frames $(CARD_FRAMES) $(if $(SEED),--seed $(SEED),)" \
+	"card overload, 512 bits: back to back, slow host: TAIL_DROP counted, nothing else lost" \
+	"$(BUILD)/tests/test_card --width 512 --frames 5000 --overload $(if $(SEED),--seed $(SEED),)" \
+	"card overload, 128 bits" \
+	"$(BUILD)/tests/test_card --width 128 --frames 5000 --overload $(if $(SEED),--seed $(SEED),)"
+
+TEST_BINS += $(BUILD)/bin/spisync-sim
+TEST_CMDS += "spisync-sim replay of a generated pcap through the card (both widths)" \
+	"tests/sim/replay_smoke.sh $(BUILD)/bin/spisync-sim $(BUILD)/tests/mkpcap"

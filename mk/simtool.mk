@@ -69,10 +69,10 @@ $(BUILD)/tests/mkpcap: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/sim/mkpcap.c \
 	$(CC) $(SANITIZE) -o $@ $^ $(SIMTOOL_LIBS)
 
 TEST_BINS += $(BUILD)/tests/test_simtool $(BUILD)/tests/test_simtool.plain \
-             $(BUILD)/tests/spisync-sim-fake
+             $(BUILD)/tests/spisync-sim-fake $(BUILD)/tests/mkpcap
 TEST_CMDS += "unit: spisync-sim pieces: SA entries, card control, JSON, pcap (cmocka, ASan/UBSan)" \
 	"$(BUILD)/tests/test_simtool $(if $(SEED),--seed $(SEED),)" \
 	"unit: spisync-sim pieces (cmocka, valgrind)" \
 	"valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/test_simtool.plain $(if $(SEED),--seed $(SEED),)" \
 	"spisync-sim over the fake card: options, outputs, errors" \
-	"tests/sim/replay_fake.sh $(BUILD)/tests/spisync-sim-fake"
+	"$(if $(SEED),SEED=$(SEED) ,)tests/sim/replay_fake.sh $(BUILD)/tests/spisync-sim-fake $(BUILD)/tests/mkpcap"

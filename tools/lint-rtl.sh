@@ -33,6 +33,12 @@ for f in $srcs; do
 		lint "$top" -GN=1
 		lint "$top" -GN=4
 		;;
+	spisync_card)
+		# both widths: every card block is linted again inside it with the
+		# parameters the card gives it
+		lint "$top" -GDATA_WIDTH=512
+		lint "$top" -GDATA_WIDTH=128
+		;;
 	aes_enc_pipe)
 		lint "$top" -GSTATES=1
 		lint "$top" -GSTATES=6 -GSIDE_WIDTH=64

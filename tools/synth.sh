@@ -62,7 +62,7 @@ if [ $sta -eq 1 ]; then
 	# the AES round path: one state lane of the pipeline, flattened
 	log=$out/aes_pipe_sta.log
 	{
-		echo "read_verilog -sv $srcs"
+		echo "read_verilog -sv -I$root/hw/gen -I$root/hw/rtl $srcs"
 		echo "chparam -set STATES 1 aes_enc_pipe"
 		echo "synth_xilinx -family xcup -nowidelut -noiopad -nosrl -flatten -top aes_enc_pipe"
 		echo "read_verilog -lib -specify +/xilinx/cells_sim.v"
@@ -73,10 +73,34 @@ if [ $sta -eq 1 ]; then
 fi
 
 for lanes in "$@"; do
+	case "$lanes" in
+	card*)
+		# the whole card at DATA_WIDTH ${lanes#card}, hierarchical
+		width=${lanes#card}
+		log=$out/card_w$width.log
+		ys=$out/card_w$width.ys
+		{
+			echo "read_verilog -sv -I$root/hw/gen -I$root/hw/rtl $srcs"
+			echo "chparam -set DATA_WIDTH $width spisync_card"
+			echo "synth_xilinx -family xcup -nowidelut -noiopad -top spisync_card"
+			echo "check -assert"
+			echo "select -assert-none t:LDCE t:LDPE t:LDCPE t:\$_DLATCH_*_ t:\$dlatch"
+			echo "stat"
+		} >"$ys"
+		start=$(date +%s)
+		run_yosys "$log" "$ys"
+		echo "synth card DATA_WIDTH=$width: LUT $(cells "$log" LUT1 LUT2 LUT3 LUT4 LUT5 LUT6)" \
+			"FF $(cells "$log" FDRE FDSE FDCE FDPE) SRL $(cells "$log" SRL16E SRLC32E)" \
+			"LUTRAM $(cells "$log" RAM32M RAM64M RAM32X1D RAM64X1D RAM128X1D RAM256X1S RAM32M16 RAM64M8)" \
+			"BRAM36 $(cells "$log" RAMB36E2) BRAM18 $(cells "$log" RAMB18E2) URAM $(cells "$log" URAM288)" \
+			"DSP $(cells "$log" DSP48E2) latches 0 ($(( $(date +%s) - start )) s)"
+		continue
+		;;
+	esac
 	log=$out/gcm_l$lanes.log
 	ys=$out/gcm_l$lanes.ys
 	{
-		echo "read_verilog -sv $srcs"
+		echo "read_verilog -sv -I$root/hw/gen -I$root/hw/rtl $srcs"
 		echo "chparam -set LANES $lanes aes_gcm_dec"
 		if [ $sta -eq 1 ]; then
 			echo "hierarchy -top aes_gcm_dec"

@@ -8,17 +8,19 @@
 // without a break. So each beat flags its broken pairs (pt[o+1] != pt[o] + 1,
 // the pair across the beat boundary included) for pairs wholly left of E,
 // and the packet keeps only the latest break; the run follows from it at the
-// end. A virtual break before byte 0 makes the run of an unbroken payload E.
+// end. A virtual break before byte 0 (always flagged, so every packet has a
+// break) makes the run of an unbroken payload E, and 0 when E = 0.
 //
 // Offsets are counted down: rem = E - 1 - (offset of the beat's byte 0),
 // so a pair ending at byte k of a beat counts when k <= rem, and a break
-// there leaves a run of rem - k + 1 (S1 also carries rem + 1, counted down
-// beside it, so S3 checks padlen <= run as the sign of rem + 1 - padlen - k). rem = q * BYTES + low: low (where E - 1
-// sits in its beat) is fixed per packet and q counts beats down to E - 1's
-// beat, so each beat's mask is all ones before that beat, a thermometer of
-// low in it and zero after it. The first beat's mask compares ct_len with
-// constants; later beats decode registers set a beat ahead, which keeps
-// the subtraction from ct_len off the mask path.
+// there leaves a run of rem - k + 1. S1 carries rem + 1, counted down by
+// BYTES a beat, so S3 checks padlen <= run as the sign of rem + 1 - padlen
+// - k. Also rem = q * BYTES + low: low (where E - 1 sits in its beat) is
+// fixed per packet and q counts beats down to E - 1's beat, so a beat's
+// mask is all ones before that beat, a thermometer of low in it and zero
+// after it: on the first beat from bit tests of ct_len, on later beats
+// from registers set a beat ahead, keeping the subtraction from ct_len off
+// the mask path.
 //
 // Pipeline (LATENCY = 3: out_valid is high in the third clock after the
 // clock whose edge took in_last):
@@ -98,7 +100,7 @@ function automatic [7:0] plus_one(input [7:0] v);
         c = 1'b1;
         for (i = 0; i < 8; i = i + 1) begin
             plus_one[i] = v[i] ^ c;
-            c = c & v[i] & (i != 6);
+            c = c & v[i];
         end
     end
 endfunction
@@ -106,7 +108,8 @@ endfunction
 wire [BYTES-1:0] brk;                       // pair ending at byte k breaks the count
 wire [BYTES-1:0] left_of_e;                 // ... and lies wholly left of E
 
-// byte 0 of a first beat has no predecessor: the virtual break
+// byte 0 of a first beat has no predecessor: the virtual break, flagged
+// even when E = 0 (below)
 assign brk[0] = in_first || in_data[7:0] != plus_one(prev_last);
 
 genvar k;
@@ -123,7 +126,6 @@ assign left_of_e = beat_before ? {BYTES{1'b1}} : (beat_at ? upto_low : {BYTES{1'
 reg  [LATENCY-2:0]  ends;
 
 reg                 s1_valid;
-reg                 s1_first;
 reg  [BYTES-1:0]    s1_brk;
 reg  [REM_W-1:0]    s1_rem1;
 reg  [BYTES*8-1:0]  s1_data;
@@ -141,8 +143,7 @@ always @(posedge clk) begin
         pk_low      <= low;
         pk_upto     <= upto_low;
         prev_last   <= in_data[BYTES*8-1 -: 8];
-        s1_first    <= in_first;
-        s1_brk      <= brk & left_of_e;
+        s1_brk      <= brk & (left_of_e | {{(BYTES-1){1'b0}}, in_first});
         s1_rem1     <= rem1;
         s1_data     <= in_data;
     end
@@ -180,13 +181,11 @@ endgenerate
 wire             beat_brk = g_prio[IDX_W].any[0];
 wire [IDX_W-1:0] beat_k   = g_prio[IDX_W].idx;
 
-// the packet's latest break so far (none: only when E = 0)
-reg              pk_brk;
+// the packet's latest break so far
 reg  [REM_W-1:0] pk_rem1;
 reg  [IDX_W-1:0] pk_k;
 reg  [15:0]      prev_top2;                 // top two bytes of S1's previous beat
 
-wire             cur_brk = beat_brk || (!s1_first && pk_brk);
 wire [REM_W-1:0] cur_rem1 = beat_brk ? s1_rem1 : pk_rem1;
 wire [IDX_W-1:0] cur_k   = beat_brk ? beat_k : pk_k;
 
@@ -197,7 +196,6 @@ wire [IDX_W-1:0]       tail_pos = pk_low + 2;
 wire [IDX_W+3:0]       tail_bit = {1'b0, tail_pos, 3'b000};
 wire [23:0]            tail     = tail_win[tail_bit +: 24];
 
-reg              fin_brk;
 reg  [REM_W-1:0] fin_rem1;
 reg  [IDX_W-1:0] fin_k;
 reg  [7:0]       fin_before;                // pt[E-1]
@@ -206,13 +204,11 @@ reg  [7:0]       fin_nh;
 
 always @(posedge clk) begin
     if (s1_valid) begin
-        pk_brk    <= cur_brk;
         pk_rem1   <= cur_rem1;
         pk_k      <= cur_k;
         prev_top2 <= s1_data[BYTES*8-1 -: 16];
     end
     if (ends[0]) begin
-        fin_brk    <= cur_brk;
         fin_rem1   <= cur_rem1;
         fin_k      <= cur_k;
         fin_before <= tail[7:0];
@@ -222,12 +218,12 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------- S3
-// padlen fits the run (rem - k + 1 bytes ending at E-1 count up unbroken;
-// none when E = 0): rem + 1 - padlen - k >= 0, one three-input sum whose
-// sign decides (rem + 1 > 0 whenever there is a break)
+// padlen fits the run (rem - k + 1 bytes ending at E-1 count up unbroken):
+// rem + 1 - padlen - k >= 0, one three-input sum whose sign decides
+// (rem + 1 >= k >= 0 at the latest break, rem + 1 = 0 only when E = 0)
 wire [REM_W:0] slack = {1'b0, fin_rem1} - {{(REM_W-7){1'b0}}, fin_padlen}
                        - {{(REM_W+1-IDX_W){1'b0}}, fin_k};
-wire           fits  = fin_brk && !slack[REM_W];
+wire           fits  = !slack[REM_W];
 
 wire pad_ok = fin_padlen == 8'd0 || (fin_before == fin_padlen && fits);
 

@@ -10,7 +10,8 @@
 // out_valid in clock t + 5. The stages keep the byte-offset muxes and the
 // IPv4 checksum adders a few LUT levels deep each (322 MHz UltraScale+):
 //   1  strip the 802.1Q tag: the L3 header moves to byte 0 of one vector,
-//      so every later mux has one offset less to choose from
+//      so every later mux has one offset less to choose from; decode ihl
+//      into the mask of header rows the checksum covers
 //   2  IPv4/IPv6 header fields and length compares; the 24 bytes at the
 //      IPv4 header end (UDP header + ESP header, a 16:1 mux on ihl); the
 //      checksum words, masked to the ihl rows, summed in groups of four
@@ -26,8 +27,8 @@
 // 30 words) folded at the end: folding twice gives the end-around-carry sum.
 // The header is valid when that sum is 0xFFFF. out_v4_csum_base is the same
 // sum with the total length, checksum and protocol taken as zero; the full
-// sum is computed alongside, sharing every group except the first, which
-// holds those three.
+// sum is computed alongside, sharing every group except the first two,
+// which hold those three.
 //
 // Field outputs are computed for every frame, whatever the outcome, from
 // bytes that are zero past in_len (the input's guarantee), so they are
@@ -101,7 +102,18 @@ localparam [15:0] NATT_PORT = 16'd4500;
 // ---------------------------------------------------------------------------
 // stage 1: the 802.1Q tag
 // ---------------------------------------------------------------------------
-wire in_vlan = {in_hdr[12*8 +: 8], in_hdr[13*8 +: 8]} == ET_VLAN;
+wire       in_vlan = {in_hdr[12*8 +: 8], in_hdr[13*8 +: 8]} == ET_VLAN;
+wire [3:0] in_ihl  = in_vlan ? in_hdr[18*8 +: 4] : in_hdr[14*8 +: 4];
+
+// 32-bit header rows inside ihl, decoded here so that stage 2 only masks
+reg [15:0] in_rowmask;
+integer m;
+always @(*) begin
+    in_rowmask = 16'd0;
+    for (m = 0; m < 15; m = m + 1) begin
+        in_rowmask[m] = {28'd0, in_ihl} > m;
+    end
+end
 
 reg              s1_valid;
 reg [USER_W-1:0] s1_user;
@@ -110,6 +122,7 @@ reg              s1_runt;       // step 1: shorter than the Ethernet (+ tag) hea
 reg              s1_vlan;
 reg [15:0]       s1_et;
 reg [NB*8-1:0]   s1_n;          // frame[l2 .. l2 + NB)
+reg [15:0]       s1_rowmask;    // bit j: row j (bytes 4j..4j+3) is inside ihl
 reg [13:0]       s1_rlen;       // len - l2 (wraps for runts, which are decided)
 reg              s1_big;        // len > 60: more than Ethernet minimum padding
 
@@ -126,12 +139,13 @@ always @(posedge clk) begin
     s1_et      <= in_vlan ? {in_hdr[16*8 +: 8], in_hdr[17*8 +: 8]}
                           : {in_hdr[12*8 +: 8], in_hdr[13*8 +: 8]};
     s1_n       <= in_vlan ? in_hdr[18*8 +: NB*8] : in_hdr[14*8 +: NB*8];
+    s1_rowmask <= in_rowmask;
     s1_rlen    <= in_len - (in_vlan ? 14'd18 : 14'd14);
     s1_big     <= in_len > 14'd60;
 end
 
 // ---------------------------------------------------------------------------
-// stage 2: IP header fields, length compares, header window, checksum rows
+// stage 2: IP header fields, length compares, header window, checksum groups
 // ---------------------------------------------------------------------------
 wire [3:0]  s1_ihl   = s1_n[3:0];
 wire [6:0]  s1_ihl4  = {1'b0, s1_ihl, 2'b00};
@@ -152,33 +166,32 @@ always @(*) begin
     endcase
 end
 
-// Checksum word k of the header, zero unless its 32-bit row (k / 2) is
-// below ihl
+// Checksum word k (0..31) of the header, zero unless its row is inside ihl
 function [GRP_W-1:0] hword;
     input [NB*8-1:0] n;
-    input [3:0]      ihl;
+    input [15:0]     rowmask;
     input integer    k;
     begin
-        hword = (k < 30 && {1'b0, ihl} > k[5:1]) ?
+        hword = rowmask[k[4:1]] ?
             {{(GRP_W-16){1'b0}}, n[(2*k)*8 +: 8], n[(2*k+1)*8 +: 8]} : {GRP_W{1'b0}};
     end
 endfunction
 
 // Group g holds words 4g .. 4g+3. Group 0 holds the total length (word 1),
-// the protocol (low byte of word 4 is in group 1) and the checksum (word 5,
-// group 1): their base variants leave those out.
+// group 1 the protocol (low byte of word 4) and the checksum (word 5):
+// their base variants leave those out.
 wire [GROUPS*GRP_W-1:0] s1_grp;
 genvar j;
 generate
     for (j = 0; j < GROUPS; j = j + 1) begin : g_grp
-        assign s1_grp[j*GRP_W +: GRP_W] = hword(s1_n, s1_ihl, 4*j) + hword(s1_n, s1_ihl, 4*j+1)
-                                        + hword(s1_n, s1_ihl, 4*j+2) + hword(s1_n, s1_ihl, 4*j+3);
+        assign s1_grp[j*GRP_W +: GRP_W] = hword(s1_n, s1_rowmask, 4*j) + hword(s1_n, s1_rowmask, 4*j+1)
+                                        + hword(s1_n, s1_rowmask, 4*j+2) + hword(s1_n, s1_rowmask, 4*j+3);
     end
 endgenerate
-wire [GRP_W-1:0] s1_grp0_base = hword(s1_n, s1_ihl, 0) + hword(s1_n, s1_ihl, 2)
-                              + hword(s1_n, s1_ihl, 3);
-wire [GRP_W-1:0] s1_grp1_base = (hword(s1_n, s1_ihl, 4) & 18'h0FF00) + hword(s1_n, s1_ihl, 6)
-                              + hword(s1_n, s1_ihl, 7);
+wire [GRP_W-1:0] s1_grp0_base = hword(s1_n, s1_rowmask, 0) + hword(s1_n, s1_rowmask, 2)
+                              + hword(s1_n, s1_rowmask, 3);
+wire [GRP_W-1:0] s1_grp1_base = (hword(s1_n, s1_rowmask, 4) & 18'h0FF00) + hword(s1_n, s1_rowmask, 6)
+                              + hword(s1_n, s1_rowmask, 7);
 
 reg              s2_valid;
 reg [USER_W-1:0] s2_user;
@@ -248,7 +261,7 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// stage 3: UDP and ESP headers, per-variant compares, partial sums
+// stage 3: UDP and ESP headers, per-variant compares, checksum halves
 // ---------------------------------------------------------------------------
 // Both the IPv4 and the IPv6 variant of each compare run in parallel; the
 // decision picks one.
@@ -400,6 +413,8 @@ always @(*) begin
             s3_reason = `SPISYNC_R_PASS_THROUGH;
         end else if (!s3_proto_esp && !s3_proto_udp) begin
             s3_reason = `SPISYNC_R_PASS_THROUGH;
+        // tot < ihl + 8 with UDP cannot fire after the payload rule above;
+        // kept as the document writes the ESP checks
         end else if (s3_ihl_lt5 || (s3_udp ? s3_d4_lt8 : s3_d4_neg) ||
                      s3_tot_gt_rlen || (s3_tot_lt_rlen && s3_big) ||
                      (s3_udp && !s3_ulen4_ok)) begin
@@ -489,8 +504,13 @@ end
 // The header is valid when the twice-folded full sum is 0xFFFF. With
 // lo + hi <= 0x1001E that happens only for lo + hi == 0xFFFF (0x1FFFE is out
 // of reach), i.e. lo == ~hi: a compare, no adder.
-wire [16:0] s4_fold_base = {1'b0, s4_sum_base[15:0]} + {12'd0, s4_sum_base[20:16]};
-wire [15:0] s4_csum_base = s4_fold_base[15:0] + {15'd0, s4_fold_base[16]};
+// The base's two folds as one carry chain: lo + hi, and lo + hi + 1 in
+// parallel for when the first carries out.
+wire [16:0] s4_fold_base   = {1'b0, s4_sum_base[15:0]} + {12'd0, s4_sum_base[20:16]};
+wire [5:0]  s4_base_hi_p1  = {1'b0, s4_sum_base[20:16]} + 6'd1;
+// (cannot carry out: it is only used when lo + hi is at most 0x1001E)
+wire [15:0] s4_fold_base_c = s4_sum_base[15:0] + {10'd0, s4_base_hi_p1};
+wire [15:0] s4_csum_base   = s4_fold_base[16] ? s4_fold_base_c : s4_fold_base[15:0];
 wire        s4_csum_bad  = s4_sum_full[15:0] != ~{11'd0, s4_sum_full[20:16]};
 wire        s4_malformed = s4_csum_applies && s4_csum_bad;
 

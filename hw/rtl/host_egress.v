@@ -13,8 +13,9 @@
 // res_no_space) when one of its beats finds the data RAM full or when no
 // descriptor slot is free at its last beat. Both checks are registered one
 // clock ahead (timing), so they may refuse one beat or one frame early: a
-// frame of up to DATA_DEPTH beats fits a buffer that was empty the clock
-// before its first beat; DESC_DEPTH - 1 frames always fit.
+// frame of up to DATA_DEPTH - 1 beats (DATA_DEPTH if written back to back)
+// fits a buffer that was empty the clock before its first beat, and
+// DESC_DEPTH - 1 frames always fit.
 //
 // Host frame = header[0 .. hdr_len) ++ payload[0 .. pay_len). Output beat k
 // holds header beats first; from beat hdr_len / BYTES on, byte b comes from
@@ -29,8 +30,8 @@
 //   -> E3 rotate, header beat select, byte masks -> skid buffer (outputs)
 // There is no bubble between or within frames while m_axis_tready is high
 // and frames are buffered, and a full buffer drains at one beat per clock.
-// Latency: the first beat of a frame is on m_axis 9 clocks after its wr_last
-// when the buffer was idle (descriptor FIFO 3 + 1, load 1, pipeline 4).
+// Latency: the first beat of a frame is on m_axis 10 clocks after its
+// wr_last when the buffer was idle (descriptor 2 + FIFO 3, load 1, pipeline 4).
 //
 // The header and tuser travel in their own FIFO, read three stages behind
 // the length descriptors (no header copy rides the pipeline).
@@ -147,18 +148,21 @@ always @(posedge clk) begin
     end
 end
 
-// The header FIFO takes the frame at its commit; the length descriptor is
-// derived from registered lengths and pushed a clock later (the reader only
-// sees it 3 clocks after that anyway).
+// The header FIFO takes the frame at its commit. The length descriptor's
+// arithmetic gets two register stages of its own (commit -> q -> q2, timing)
+// before its push, so the header is always there when the frame's jobs reach
+// E3 (pushed two clocks before the descriptor, read three stages after it).
+wire [7:0] hlen_clamped = (wr_hdr_len > HDR_BYTES[7:0]) ? HDR_BYTES[7:0] : wr_hdr_len;
+
 reg         q_push;
-reg  [7:0]  q_hlen;
+reg  [7:0]  q_h;
 reg  [13:0] q_plen;
 reg  [AW:0] q_nb;
 
 always @(posedge clk) begin
     q_push <= commit;
     if (commit) begin
-        q_hlen <= wr_hdr_len;
+        q_h    <= hlen_clamped;
         q_plen <= wr_pay_len;
         q_nb   <= nbeats;
     end
@@ -170,21 +174,50 @@ end
 // jobs of a frame: hj header-only beats, np payload beats (each reads one
 // stored beat), one tail beat if the payload's last bytes spill over after
 // the shift by hr; n_out = hj + np + tail output beats in all
-wire [7:0]    q_h     = (q_hlen > HDR_BYTES[7:0]) ? HDR_BYTES[7:0] : q_hlen;
-wire [LG-1:0] q_hr    = q_h[LG-1:0];
-wire [HIW-1:0] q_hb   = {1'b0, q_h[7:LG]};
-wire [LG-1:0] q_plo   = q_plen[LG-1:0];
-wire          q_pz    = q_plen == 14'd0;
-wire [JW-1:0] q_np    = {{(JW-14+LG){1'b0}}, q_plen[13:LG]} + {{(JW-1){1'b0}}, q_plo != {LG{1'b0}}};
+wire [LG-1:0]  q_hr  = q_h[LG-1:0];
+wire [HIW-1:0] q_hb  = {1'b0, q_h[7:LG]};
+wire [LG-1:0]  q_plo = q_plen[LG-1:0];
+wire           q_pz  = q_plen == 14'd0;
+wire [JW-1:0]  q_np  = {{(JW-14+LG){1'b0}}, q_plen[13:LG]} + {{(JW-1){1'b0}}, q_plo != {LG{1'b0}}};
 // an empty payload leaves a partial header beat as the last header-only beat
-wire [HIW-1:0] q_hj   = q_hb + {{(HIW-1){1'b0}}, q_pz && q_hr != {LG{1'b0}}};
-wire [LG:0]   q_slo   = {1'b0, q_hr} + {1'b0, q_plo};
-wire          q_tail  = !q_pz && ((q_plo == {LG{1'b0}}) ? (q_hr != {LG{1'b0}}) : (q_slo > BYTES[LG:0]));
-wire [JW-1:0] q_nout  = {{(JW-HIW){1'b0}}, q_hj} + q_np + {{(JW-1){1'b0}}, q_tail};
-wire          q_one   = q_nout == {{(JW-1){1'b0}}, 1'b1};
-wire          q_hz    = q_hj == {HIW{1'b0}};
+wire [HIW-1:0] q_hj  = q_hb + {{(HIW-1){1'b0}}, q_pz && q_hr != {LG{1'b0}}};
+wire [LG:0]    q_slo = {1'b0, q_hr} + {1'b0, q_plo};
+wire           q_tail = !q_pz && ((q_plo == {LG{1'b0}}) ? (q_hr != {LG{1'b0}}) : (q_slo > BYTES[LG:0]));
+// one output beat: the host frame (never empty) fits one beat
+wire [14:0]    q_len = {7'd0, q_h} + {1'b0, q_plen};
+wire           q_one = q_len <= BYTES[14:0];
 
-wire [DSW-1:0] df_in = {q_nb, q_nout, q_one, q_hj, q_hz, q_np, q_pz, q_hr, q_slo[LG-1:0]};
+reg            q2_push;
+reg  [AW:0]    q2_nb;
+reg  [JW-1:0]  q2_np;
+reg            q2_pz;
+reg  [HIW-1:0] q2_hj;
+reg            q2_tail;
+reg            q2_one;
+reg  [LG-1:0]  q2_hr;
+reg  [LG-1:0]  q2_nkeep;   // bytes in the last beat, 0: all
+
+always @(posedge clk) begin
+    q2_push <= q_push;
+    if (q_push) begin
+        q2_nb    <= q_nb;
+        q2_np    <= q_np;
+        q2_pz    <= q_pz;
+        q2_hj    <= q_hj;
+        q2_tail  <= q_tail;
+        q2_one   <= q_one;
+        q2_hr    <= q_hr;
+        q2_nkeep <= q_slo[LG-1:0];
+    end
+    if (rst) begin
+        q2_push <= 1'b0;
+    end
+end
+
+wire [JW-1:0]  q2_nout = {{(JW-HIW){1'b0}}, q2_hj} + q2_np + {{(JW-1){1'b0}}, q2_tail};
+wire           q2_hz   = q2_hj == {HIW{1'b0}};
+
+wire [DSW-1:0] df_in = {q2_nb, q2_nout, q2_one, q2_hj, q2_hz, q2_np, q2_pz, q2_hr, q2_nkeep};
 wire [DSW-1:0] df_out;
 wire           df_valid;
 wire           df_pop;
@@ -196,7 +229,7 @@ sync_fifo #(
     .clk(clk),
     .rst(rst),
     .s_data(df_in),
-    .s_valid(q_push),
+    .s_valid(q2_push),
     .s_ready(df_ready_unused),
     .m_data(df_out),
     .m_valid(df_valid),
@@ -205,7 +238,7 @@ sync_fifo #(
 );
 
 wire [HFW-1:0] hf_out;
-wire           hf_valid_unused;   // held by construction when a job needs it
+wire           hf_valid_unused;   // high whenever a job needs it (see above)
 
 sync_fifo #(
     .WIDTH(HFW),
@@ -221,7 +254,6 @@ sync_fifo #(
     .m_ready(hf_pop),
     .count(held)
 );
-
 
 // ---------------------------------------------------------------------------
 // S0: the frame being read out, one job per clock

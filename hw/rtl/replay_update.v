@@ -7,12 +7,13 @@
 // S > T: the window slides left by S - T (W or more empties it), bit 0 is
 // set and T becomes S. Otherwise bit T - S is set.
 //
-// The barrel shifter is the big part: log2(W) levels of 2:1 muxes, which
-// synthesis packs two levels per LUT6 (4:1). Its shift amount is the low
-// 10 bits of S - T, the bottom of the carry chain, ready first: the mux
-// levels switch while the 64-bit compare (S > T, S - T >= W) still settles,
-// and the compare only steers the last level. The bit set for S <= T sits at
-// (T - S)[9:0], decoded in parallel.
+// The barrel shifter is the big part: log4(W) levels of 4:1 muxes, one
+// LUT6 per bit and level. Its shift amount is the low 10 bits of Sl - Tl,
+// the bottom of a carry chain, ready first: the mux levels switch while
+// the compare (S > T, S - T >= W, from the 32-bit halves side by side)
+// still settles, and the compare only steers the last level. The bit set
+// for S <= T sits at (T - S)[9:0], decoded in parallel. Any S is handled
+// (S - T of 2^32 or more included), not only what replay_check lets pass.
 
 `resetall
 `timescale 1ns / 1ps

@@ -243,6 +243,8 @@ def gen_md(spec):
     for f in spec["host_tuser"]:
         o.append(f"| {f['lsb'] + f['width'] - 1}:{f['lsb']} | `{f['name']}` | {f['doc']} |")
     o += ["", f"## Event record ({spec['event']['bytes']} bytes)", "",
+          "One record per beat of the event stream, byte 0 in bits 7:0. Integer fields",
+          "are little-endian; addresses are in wire order.", "",
           "Types: " + ", ".join(f"`{t['name']}` = {t['id']}" for t in spec["event_type"]) + ".", "",
           "| offset | bytes | name | meaning |", "|---:|---:|---|---|"]
     for f in spec["event_field"]:

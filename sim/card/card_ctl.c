@@ -208,6 +208,19 @@ card_ctl_sa_add(struct card_ctl *ctl, const struct model_sa *sa,
 }
 
 int
+card_ctl_sa_replace(struct card_ctl *ctl, uint32_t old_index,
+    const struct model_sa *sa, uint32_t *new_index)
+{
+	uint32_t words[SPISYNC_SA_WORDS];
+	int rc;
+
+	sa_entry_encode(sa, words);
+	rc = sa_table_replace(&ctl->table, old_index, words, new_index);
+	OPENSSL_cleanse(words, sizeof(words));
+	return rc;
+}
+
+int
 card_ctl_sa_del(struct card_ctl *ctl, uint32_t index)
 {
 	return sa_table_del(&ctl->table, index);

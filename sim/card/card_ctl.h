@@ -42,6 +42,10 @@ uint32_t card_ctl_sa_capacity(const struct card_ctl *ctl);
 /* Encode and install an SA; *index is where it went. SA_OK or SA_ERR_*. */
 int card_ctl_sa_add(struct card_ctl *ctl, const struct model_sa *sa,
     uint32_t *index);
+/* Make-before-break (sa_table_replace): the new SA is live at a new index
+ * before the old index is zeroized; same or different SPI. */
+int card_ctl_sa_replace(struct card_ctl *ctl, uint32_t old_index,
+    const struct model_sa *sa, uint32_t *new_index);
 /* Remove an SA (its entry is written all-zero). SA_OK or SA_ERR_*. */
 int card_ctl_sa_del(struct card_ctl *ctl, uint32_t index);
 

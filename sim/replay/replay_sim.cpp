@@ -43,6 +43,8 @@ extern "C" struct replay_sim *replay_sim_create(void)
 	t = sim->top;
 	t->load = 0;
 	t->in_valid = 0;
+	t->in_force = 0;
+	t->in_s = 0;
 	t->rst = 1;
 	for (int i = 0; i < 3; i++)
 		clock_edge(t);
@@ -83,6 +85,20 @@ extern "C" bool replay_sim_packet(struct replay_sim *sim, bool esn,
 	*s = t->out_s;
 	clock_edge(t);                  /* the update written to the state */
 	return ok;
+}
+
+extern "C" void replay_sim_update(struct replay_sim *sim, uint64_t s)
+{
+	Vreplay_tb *t = sim->top;
+
+	t->in_valid = 1;
+	t->in_force = 1;
+	t->in_s = s;
+	clock_edge(t);
+	t->in_valid = 0;
+	t->in_force = 0;
+	clock_edge(t);
+	clock_edge(t);
 }
 
 extern "C" void replay_sim_state(const struct replay_sim *sim, uint64_t *top,

@@ -41,6 +41,13 @@ void replay_sim_load(struct replay_sim *sim, uint64_t top,
 bool replay_sim_packet(struct replay_sim *sim, bool esn, uint32_t seq,
     uint64_t *s);
 
+/*
+ * Skips the check: replay_update gets s as it is (three clocks). For
+ * numbers the check would not pass, e.g. S - T >= 2^32; s must be > T or
+ * within the window (T - W < s <= T), as for replay_ref_update.
+ */
+void replay_sim_update(struct replay_sim *sim, uint64_t s);
+
 /* The SA state registers now. */
 void replay_sim_state(const struct replay_sim *sim, uint64_t *top,
     uint64_t bitmap[REPLAY_SIM_WORDS]);

@@ -3,7 +3,9 @@
 // one after it, and replay_update writing the state back when the check
 // passed. A packet takes three clocks (in -> a -> b -> state); the next one
 // may enter once the state is written, as the test bench drives it. `load`
-// sets any state, so tests can start an SA anywhere (T near 2^32, T < W).
+// sets any state, so tests can start an SA anywhere (T near 2^32, T < W);
+// `force` skips the check and updates with in_s, so replay_update also sees
+// numbers replay_check would never let through (S - T >= 2^32).
 // Simulation only: hw/rtl holds the product RTL.
 
 `resetall
@@ -23,6 +25,8 @@ module replay_tb_top #(
     input  wire         in_valid,
     input  wire         in_esn,
     input  wire [31:0]  in_seq,
+    input  wire         in_force,           // with in_valid: update with in_s, no check
+    input  wire [63:0]  in_s,
 
     output reg          out_valid,          // the check of the packet two clocks back
     output reg  [63:0]  out_s,
@@ -35,6 +39,8 @@ module replay_tb_top #(
 reg         a_valid;
 reg         a_esn;
 reg  [31:0] a_seq;
+reg         a_force;
+reg  [63:0] a_s;
 
 wire [63:0]  chk_s;
 wire         chk_ok;
@@ -65,13 +71,15 @@ replay_update #(
 always @(posedge clk) begin
     a_valid <= in_valid;
     if (in_valid) begin
-        a_esn <= in_esn;
-        a_seq <= in_seq;
+        a_esn   <= in_esn;
+        a_seq   <= in_seq;
+        a_force <= in_force;
+        a_s     <= in_s;
     end
     out_valid <= a_valid;
     if (a_valid) begin
-        out_s  <= chk_s;
-        out_ok <= chk_ok;
+        out_s  <= a_force ? a_s : chk_s;
+        out_ok <= a_force || chk_ok;
     end
     if (load) begin
         st_top    <= load_top;

@@ -1186,7 +1186,7 @@ int main(int argc, char **argv)
 	static struct bench bench;
 	struct bench *b = &bench;
 	unsigned long long seed = (unsigned long long)time(NULL);
-	unsigned long long frames = 250000;
+	unsigned long long frames = 500000;
 	unsigned failed;
 	struct prng r;
 	clock_t t0;

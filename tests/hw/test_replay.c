@@ -2,10 +2,11 @@
  * spisync -- test bench of the anti-replay blocks and the ESP padding check,
  * each against an independent oracle written from RFC 4303:
  *   replay_check + replay_update (W = 1024, in the test top that keeps the
- *       SA state in registers, as the card does): random packet streams per
- *       SA, ESN off and on, the RTL's own new state chained into the next
- *       check; S, ok and the whole state compared with tests/model/
- *       replay_ref.c after every packet;
+ *       SA state in registers, as the card does): RFC 4303 A2.2 cases
+ *       worked by hand; random packet streams per SA, ESN off and on, the
+ *       RTL's own new state chained into the next check, S, ok and the
+ *       whole state compared with tests/model/replay_ref.c after every
+ *       packet; replay_update alone with any S (S - T >= 2^32 too);
  *   esp_pad_check, BYTES = 16 and 64: random payloads with valid, broken and
  *       too long padding, garbage past the end, back-to-back packets and
  *       idle clocks, compared with RFC 4303 2.4/2.5 read literally; output
@@ -185,7 +186,7 @@ static bool replay_exhausted(const struct replay_run *run)
 }
 
 static void replay_cover_count(struct replay_run *run, bool inferred,
-    uint32_t seq, uint64_t s, bool ok)
+    uint64_t s, bool ok)
 {
 	struct replay_cover *c = &run->cov;
 	const uint64_t top = run->ref.top;
@@ -210,8 +211,8 @@ static void replay_cover_count(struct replay_run *run, bool inferred,
 			c->esn_next++;
 		if (run->esn && (uint32_t)(s >> 32) == th - 1)
 			c->esn_prev++;
-	} else if (s == 0 || seq == 0) {
-		c->zero += s == 0;
+	} else if (s == 0) {
+		c->zero++;
 	} else if (s <= top && top - s >= W) {
 		c->old++;
 	} else {
@@ -237,7 +238,7 @@ static void replay_one(struct replay_run *run, uint32_t seq)
 
 	inferred = replay_ref_infer(&run->ref, run->esn, seq, &s_ref);
 	ok_ref = inferred && replay_ref_check(&run->ref, s_ref);
-	replay_cover_count(run, inferred, seq, s_ref, ok_ref);
+	replay_cover_count(run, inferred, s_ref, ok_ref);
 	if (ok_ref)
 		replay_ref_update(&run->ref, s_ref);
 	/* a packet from far ahead moved T: the sender carries on from there */
@@ -338,6 +339,65 @@ static bool test_replay(struct prng *r, unsigned long packets)
 	return ok;
 }
 
+/*
+ * replay_update alone, with any S the reference can take (S > T at any
+ * distance, or inside the window), including those replay_check never
+ * passes: S - T around and beyond 2^32.
+ */
+static bool test_replay_update(struct prng *r, unsigned long count)
+{
+	static const uint64_t ahead[] = {
+		1, 2, W - 1, W, W + 1, 2 * W, 0xffffffffull - W, 0xffffffffull,
+		0x100000000ull, 0x100000000ull + W - 1, 0x100000000ull + W,
+		0x1ffffffffull, 0x200000000ull,
+	};
+	struct replay_sim *sim = replay_sim_create();
+	unsigned long bad = 0;
+
+	if (sim == NULL) {
+		fprintf(stderr, "cannot create the replay model\n");
+		return false;
+	}
+	for (unsigned long i = 0; i < count; i++) {
+		struct replay_ref ref;
+		uint64_t s, top_rtl, seen_rtl[WORDS];
+		unsigned pick = prng_below(r, 4);
+
+		replay_ref_init(&ref);
+		ref.top = rand64(r) >> (prng_below(r, 2) ? 1 : 33);
+		random_window(r, ref.seen);
+		if (pick == 0) {
+			/* late: inside the window */
+			uint64_t back = prng_below(r, W);
+
+			s = back < ref.top ? ref.top - back : ref.top + 1;
+		} else {
+			uint64_t d = pick == 1 ? ahead[prng_below(r, sizeof(ahead) / sizeof(ahead[0]))] :
+			    pick == 2 ? ahead[prng_below(r, sizeof(ahead) / sizeof(ahead[0]))] +
+			    prng_below(r, 2 * W) - W : rand64(r) >> prng_below(r, 64);
+
+			if (d == 0 || d > UINT64_MAX - ref.top)
+				d = 1;
+			s = ref.top + d;
+		}
+		replay_sim_load(sim, ref.top, ref.seen);
+		replay_sim_update(sim, s);
+		replay_ref_update(&ref, s);
+		replay_sim_state(sim, &top_rtl, seen_rtl);
+		if (top_rtl != ref.top || memcmp(seen_rtl, ref.seen, sizeof(seen_rtl)) != 0) {
+			bad++;
+			if (bad <= MAX_REPORTS)
+				fprintf(stderr, "FAIL replay_update: S 0x%016" PRIx64 " -> T 0x%016"
+				    PRIx64 ", want 0x%016" PRIx64 " (or the window differs)\n",
+				    s, top_rtl, ref.top);
+		}
+	}
+	replay_sim_destroy(sim);
+	printf("%s replay_update alone: %lu updates with any S (S - T up to 2^64) vs replay_ref, "
+	    "%lu wrong\n", bad == 0 ? "ok  " : "FAIL", count, bad);
+	return bad == 0;
+}
+
 /* Known answers from RFC 4303 A2.2 worked by hand, through both models. */
 static bool test_replay_known(void)
 {
@@ -425,8 +485,8 @@ static bool pad_ref(const uint8_t *pt, unsigned len, uint8_t *padlen, uint8_t *n
 }
 
 enum pad_kind {
-	PAD_VALID, PAD_VALID_MAX, PAD_WRONG_BYTE, PAD_TOO_LONG, PAD_SHIFTED,
-	PAD_GARBAGE, PAD_KINDS
+	PAD_VALID, PAD_VALID_MAX, PAD_WRONG_BYTE, PAD_ONE_BREAK, PAD_TOO_LONG,
+	PAD_SHIFTED, PAD_TINY, PAD_GARBAGE, PAD_KINDS
 };
 
 struct pad_cover {
@@ -443,8 +503,10 @@ static unsigned pad_length(struct prng *r, unsigned bytes)
 		return 2 + prng_below(r, PAD_MAX_LEN - 1);
 	if (pick < 7)
 		return 2 + prng_below(r, 300);
-	/* around a beat boundary, so pt[E-1], pt[E], pt[E+1] straddle it */
-	len = bytes * prng_below(r, PAD_MAX_LEN / bytes + 1) + prng_below(r, 7) - 3;
+	/* around a beat boundary, so pt[E-1], pt[E], pt[E+1] straddle it;
+	 * the first few boundaries often, where one-beat slips show */
+	len = bytes * (prng_below(r, 2) ? prng_below(r, 4) :
+	    prng_below(r, PAD_MAX_LEN / bytes + 1)) + prng_below(r, 7) - 3;
 	if (len < 2 || len > PAD_MAX_LEN)
 		len = 2 + prng_below(r, 5);
 	return len;
@@ -474,9 +536,13 @@ static unsigned pad_fitting(struct prng *r, unsigned len, unsigned min)
 	}
 }
 
-/* Fills pt[0..len) (and garbage to the end of the buffer) by kind. */
+/*
+ * Fills pt[0..len) (and garbage to the end of the buffer) by kind. before:
+ * the last byte on the bus ahead of this packet (the previous packet's
+ * last beat), which a check must not take for pt[-1].
+ */
 static unsigned pad_make(struct prng *r, unsigned bytes, enum pad_kind kind,
-    uint8_t *pt, size_t size)
+    uint8_t before, uint8_t *pt, size_t size)
 {
 	unsigned len = pad_length(r, bytes), padlen, pos;
 
@@ -494,12 +560,16 @@ static unsigned pad_make(struct prng *r, unsigned bytes, enum pad_kind kind,
 			len = 3;
 		padlen = pad_fitting(r, len, 1);
 		pad_set(pt, len, padlen);
-		switch (prng_below(r, 4)) {
+		/* the first, last and second-to-last pad bytes often */
+		switch (prng_below(r, 5)) {
 		case 0:
 			pos = 0;
 			break;
 		case 1:
 			pos = padlen - 1;
+			break;
+		case 2:
+			pos = padlen >= 2 ? padlen - 2 : 0;
 			break;
 		default:
 			pos = prng_below(r, padlen);
@@ -509,6 +579,31 @@ static unsigned pad_make(struct prng *r, unsigned bytes, enum pad_kind kind,
 		pt[pos] = (uint8_t)(pt[pos] + (prng_below(r, 2) ? 1 + prng_below(r, 255) :
 		    (prng_below(r, 2) ? 1 : 255)));
 		break;
+	case PAD_ONE_BREAK:
+		/* pt[E-1] == padlen and every pair counts up but one: the pad
+		 * bytes up to the break are shifted as a block */
+		if (len < 4)
+			len = 4;
+		padlen = pad_fitting(r, len, 2);
+		pad_set(pt, len, padlen);
+		switch (prng_below(r, 3)) {
+		case 0:
+			pos = padlen - 2;               /* the pair (E-2, E-1) */
+			break;
+		case 1:
+			pos = 0;                        /* the pair (E-padlen, E-padlen+1) */
+			break;
+		default:
+			pos = prng_below(r, padlen - 1);
+			break;
+		}
+		{
+			uint8_t off = (uint8_t)(1 + prng_below(r, 255));
+
+			for (unsigned i = 0; i <= pos; i++)
+				pt[len - 2 - padlen + i] += off;
+		}
+		break;
 	case PAD_TOO_LONG:
 		/* only the length is wrong: the bytes before count up to it */
 		len = 2 + prng_below(r, 255);
@@ -516,6 +611,15 @@ static unsigned pad_make(struct prng *r, unsigned bytes, enum pad_kind kind,
 		for (unsigned i = 0; i < len - 2; i++)
 			pt[i] = (uint8_t)(padlen - (len - 3 - i));
 		pt[len - 2] = (uint8_t)padlen;
+		break;
+	case PAD_TINY:
+		/* 2..4 bytes, the pad length byte equal to the byte ahead of
+		 * the packet: only a pt[-1] that leaked in could make it pass */
+		len = 2 + prng_below(r, 3);
+		pt[len - 2] = before != 0 ? before : 1;
+		if (prng_below(r, 2))
+			for (unsigned i = 0; i < len - 2; i++)
+				pt[i] = (uint8_t)(pt[len - 2] - (len - 2 - i));
 		break;
 	case PAD_SHIFTED:
 		/* counting up, but not from 1 to padlen */
@@ -551,6 +655,7 @@ struct pad_run {
 	unsigned bytes;
 	unsigned long clock;
 	struct pad_expect ring[PAD_LAT];
+	uint8_t last_byte;              /* top byte of the last beat driven */
 	unsigned long failures;
 	struct pad_cover cov;
 };
@@ -626,15 +731,17 @@ static void pad_packet(struct pad_run *run, const uint8_t *pt, unsigned len,
 		    (uint16_t)prng_below(run->r, 1u << 14);
 		pad_clock(run, &beat, beat.last ? &exp : &none);
 		run->cov.beats++;
+		run->last_byte = beat.data[run->bytes - 1];
 	}
 }
 
 static bool test_pad(struct prng *r, unsigned bytes, unsigned long packets)
 {
-	static const unsigned kind_weight[PAD_KINDS] = { 35, 5, 25, 10, 10, 15 };
+	static const unsigned kind_weight[PAD_KINDS] = { 30, 5, 20, 15, 8, 8, 4, 10 };
 	static const char *const kind_name[PAD_KINDS] = {
-		"valid", "valid 255", "one wrong pad byte", "padlen + 2 > ct_len",
-		"counting but not 1..padlen", "random",
+		"valid", "valid 255", "one wrong pad byte", "one broken pair",
+		"padlen + 2 > ct_len", "counting but not 1..padlen",
+		"2..4 bytes", "random",
 	};
 	uint8_t pt[PAD_MAX_LEN + PAD_SIM_MAX_BYTES];
 	struct pad_run run;
@@ -659,7 +766,8 @@ static bool test_pad(struct prng *r, unsigned bytes, unsigned long packets)
 
 			while (pick >= acc)
 				acc += kind_weight[++k];
-			len = pad_make(r, bytes, (enum pad_kind)k, pt, sizeof(pt));
+			len = pad_make(r, bytes, (enum pad_kind)k, run.last_byte,
+			    pt, sizeof(pt));
 			run.cov.kind[k]++;
 			pad_packet(&run, pt, len, idle_per_8);
 			while (idle_per_8 > 0 && prng_below(r, 8) < idle_per_8)
@@ -717,7 +825,7 @@ int main(int argc, char **argv)
 	unsigned long long seed = (unsigned long long)time(NULL);
 	unsigned long replay_packets = 500000, pad_packets = 200000;
 	struct prng r;
-	bool results[4];
+	bool results[5];
 	unsigned passed = 0, failed = 0;
 
 	if (!parse_args(argc, argv, &seed, &replay_packets, &pad_packets)) {
@@ -729,11 +837,12 @@ int main(int argc, char **argv)
 	prng_seed(&r, seed);
 
 	results[0] = test_replay_known();
-	results[1] = test_replay(&r, replay_packets);
-	results[2] = test_pad(&r, 16, pad_packets);
-	results[3] = test_pad(&r, 64, pad_packets);
+	results[1] = test_replay_update(&r, replay_packets / 25);
+	results[2] = test_replay(&r, replay_packets);
+	results[3] = test_pad(&r, 16, pad_packets);
+	results[4] = test_pad(&r, 64, pad_packets);
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (results[i])
 			passed++;
 		else

@@ -242,11 +242,12 @@ static int
 frame_begin(uint8_t *buf, size_t cap, const struct fb_eth *eth,
     const struct fb_ip *ip, uint8_t proto, size_t l4_len, struct fb_info *info)
 {
-	size_t l2 = l2_len(eth), hl, total;
+	size_t l2, hl, total;
 
 	if (buf == NULL || eth == NULL || ip == NULL || info == NULL ||
 	    !ip_ok(ip))
 		return -1;
+	l2 = l2_len(eth);
 	hl = ip_hdr_len(ip);
 	total = l2 + hl + l4_len;
 	if (l4_len > FB_MAX_FRAME || total > cap ||

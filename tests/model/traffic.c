@@ -492,6 +492,10 @@ payload_size(struct traffic *t, struct sa_frame *f, size_t min_payload)
 	size_t extra = chance(t, 10) ? 1 + rnd(t, 200) : 0;
 	size_t avail, p;
 
+	/* a wrong pad byte needs pad bytes; the builder would add them */
+	if (f->esp.pad_fault == FB_PAD_WRONG_BYTE && extra == 0)
+		extra = 4;
+
 	f->esp.extra_pad = (unsigned)extra;
 	if (target < overhead + extra + min_payload)
 		return min_payload;
@@ -1183,7 +1187,9 @@ pass_payload(struct traffic *t, size_t hdr)
 static size_t
 ip_overhead(const struct fb_eth *eth, const struct fb_ip *ip)
 {
-	return 14 + (eth->vlan ? 4 : 0) + (ip->ipv6 ? 40 : 20) + ip->options_len;
+	size_t n = ip->ipv6 ? 14 + 40 : 14 + 20 + ip->options_len;
+
+	return eth->vlan ? n + 4 : n;
 }
 
 static int
@@ -1491,7 +1497,7 @@ pick_kind(struct traffic *t)
 		return TK_DUMMY;
 	if (r < (acc += m->pass))
 		return sub_kind(t, TK_ARP, TK_OTHER_ETHERTYPE - TK_ARP + 1);
-	if (r < (acc += m->punt))
+	if (r < acc + m->punt)
 		return sub_kind(t, TK_FRAG_ESP, TK_V6_EXT - TK_FRAG_ESP + 1);
 	return TK_VALID;
 }

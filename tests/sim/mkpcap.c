@@ -11,6 +11,11 @@
  *       DIR/counters.json and DIR/events.json (spisync-sim's outputs)
  *       with what docs/datapath.md says the card does with each frame.
  *   --tiny                    ARP frames only (many frames, small files)
+ *   --l4-mix                  the packets the valid ESP frames carry (tunnel
+ *                             mode inner packets, transport mode payloads)
+ *                             are UDP, TCP or ICMP / ICMPv6 echo requests
+ *                             instead of UDP only (tests/sim/tshark_check.sh);
+ *                             without it the traffic of a seed is unchanged
  *   --check --fake-drop-every N
  *       expects what the fake card of tests/unit/fake_card_sim.c does
  *       instead (tests/sim/replay_fake.sh): every frame back unchanged but
@@ -62,10 +67,13 @@ enum { NUM_SAS = 3 };
 enum { BASE_SEC = 1700000000 };
 
 enum proto {
+	PROTO_ICMP = 1,
 	PROTO_IPIP = 4,
+	PROTO_TCP = 6,
 	PROTO_UDP = 17,
 	PROTO_IPV6 = 41,
 	PROTO_NONE = 59,
+	PROTO_ICMPV6 = 58,
 };
 
 enum kind {
@@ -147,6 +155,7 @@ struct options {
 	unsigned frames;
 	bool natt;
 	bool tiny;			/* ARP frames only (60 bytes) */
+	bool l4_mix;			/* valid ESP carries UDP, TCP or ICMP */
 	bool check;
 	bool fake;			/* check against the fake card model */
 	unsigned fake_drop_every;	/* 0: it drops nothing */
@@ -291,9 +300,31 @@ fail_build(const char *what)
 	exit(1);
 }
 
-/* A random inner packet of family ipv6 (tunnel mode payload). */
+/*
+ * Transport protocol of the packet a valid ESP frame carries: UDP, or with
+ * --l4-mix also TCP or an ICMP echo request of the family. Draws nothing
+ * without --l4-mix, so the traffic of a seed stays what it was.
+ */
+static uint8_t
+pick_l4(struct prng *r, const struct options *o, bool ipv6)
+{
+	unsigned x;
+
+	if (!o->l4_mix)
+		return PROTO_UDP;
+	x = prng_below(r, 10);
+	if (x < 4)
+		return PROTO_UDP;
+	if (x < 8)
+		return PROTO_TCP;
+	return ipv6 ? PROTO_ICMPV6 : PROTO_ICMP;
+}
+
+/* A random inner packet of family ipv6 carrying proto (tunnel mode
+ * payload). */
 static size_t
-inner_packet(struct prng *r, bool ipv6, uint8_t *buf, size_t cap)
+inner_packet(struct prng *r, bool ipv6, uint8_t proto, uint8_t *buf,
+    size_t cap)
 {
 	struct fb_ip ip;
 	uint8_t data[1400];
@@ -313,7 +344,7 @@ inner_packet(struct prng *r, bool ipv6, uint8_t *buf, size_t cap)
 	ip.ttl = 63;
 	ip.id = (uint16_t)prng_next(r);
 	prng_fill(r, data, data_len);
-	if (fb_inner_packet(buf, cap, &ip, PROTO_UDP,
+	if (fb_inner_packet(buf, cap, &ip, proto,
 	    (uint16_t)prng_next(r), 5001, data, data_len, &len) != 0)
 		fail_build("an inner packet");
 	return len;
@@ -360,8 +391,10 @@ plan_tunnel(struct prng *r, const struct options *o, struct plan *p,
 {
 	struct sa_def *s = &p->sa[prng_below(r, NUM_SAS)];
 	const bool inner6 = prng_below(r, 2);
+	const uint8_t l4 = pick_l4(r, o, inner6);
 	uint8_t inner[1600];
-	const size_t inner_len = inner_packet(r, inner6, inner, sizeof(inner));
+	const size_t inner_len = inner_packet(r, inner6, l4, inner,
+	    sizeof(inner));
 	uint8_t buf[FRAME_CAP];
 	struct fb_eth eth;
 	struct fb_ip ip;
@@ -405,19 +438,21 @@ plan_transport(struct prng *r, const struct options *o, struct plan *p,
 	struct fb_info info;
 	size_t seg_len;
 	size_t ct_len;
+	uint8_t l4;
 
 	random_eth(r, &eth);
 	outer_ip(r, s, &ip);
 	prng_fill(r, data, data_len);
-	if (fb_l4_segment(seg, sizeof(seg), &ip, PROTO_UDP,
+	l4 = pick_l4(r, o, s->ipv6);
+	if (fb_l4_segment(seg, sizeof(seg), &ip, l4,
 	    (uint16_t)prng_next(r), 7, data, data_len, &seg_len) != 0)
 		fail_build("a transport segment");
-	f->len = esp_frame(r, o, s, &eth, &ip, PROTO_UDP, seg, seg_len, buf,
+	f->len = esp_frame(r, o, s, &eth, &ip, l4, seg, seg_len, buf,
 	    &ct_len, NULL);
 	f->frame = dup_bytes(buf, f->len);
 	f->reason = SPISYNC_R_DECRYPTED;
 	eth.pad_min = false;
-	if (fb_ip_frame(buf, FRAME_CAP, &eth, &ip, PROTO_UDP, seg, seg_len,
+	if (fb_ip_frame(buf, FRAME_CAP, &eth, &ip, l4, seg, seg_len,
 	    &info) != 0)
 		fail_build("the expected transport host frame");
 	f->host = dup_bytes(buf, info.len);
@@ -436,7 +471,8 @@ plan_auth_fail(struct prng *r, const struct options *o, struct plan *p,
 {
 	struct sa_def *s = &p->sa[prng_below(r, NUM_SAS)];
 	uint8_t inner[1600];
-	const size_t inner_len = inner_packet(r, false, inner, sizeof(inner));
+	const size_t inner_len = inner_packet(r, false, PROTO_UDP, inner,
+	    sizeof(inner));
 	uint8_t buf[FRAME_CAP];
 	struct fb_eth eth;
 	struct fb_ip ip;
@@ -511,7 +547,8 @@ plan_unmatched(struct prng *r, struct planned *f, uint32_t spi, bool ipv6,
 {
 	struct sa_def stranger;
 	uint8_t inner[1600];
-	const size_t inner_len = inner_packet(r, false, inner, sizeof(inner));
+	const size_t inner_len = inner_packet(r, false, PROTO_UDP, inner,
+	    sizeof(inner));
 	uint8_t buf[FRAME_CAP];
 	struct fb_eth eth;
 	struct fb_ip ip;
@@ -1188,6 +1225,8 @@ parse_options(int argc, char **argv, struct options *o)
 			o->natt = true;
 		} else if (strcmp(a, "--tiny") == 0) {
 			o->tiny = true;
+		} else if (strcmp(a, "--l4-mix") == 0) {
+			o->l4_mix = true;
 		} else if (strcmp(a, "--check") == 0) {
 			o->check = true;
 		} else if (strcmp(a, "--fake-drop-every") == 0 && i + 1 < argc) {
@@ -1213,7 +1252,8 @@ main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) != 0) {
 		fprintf(stderr, "usage: mkpcap --dir DIR --seed N [--frames N] "
-		    "[--natt] [--tiny] [--check [--fake-drop-every N]]\n");
+		    "[--natt] [--tiny] [--l4-mix] [--check "
+		    "[--fake-drop-every N]]\n");
 		return 2;
 	}
 	make_plan(&o, &p);

@@ -1480,7 +1480,7 @@ test_hard_lifetimes(void **state)
 	a.hard_packets = 0;
 	a.hard_bytes = 250;
 	assert_int_equal(card_model_sa_set(m, 0, &a), 0);
-	len = build(&a, 1, &sp, &fi);
+	build(&a, 1, &sp, &fi);
 	assert_int_equal(fi.ct_len, 100);
 	expect_sa(m, &a, 1, &sp, SPISYNC_R_DECRYPTED, "100");
 	expect_sa(m, &a, 2, &sp, SPISYNC_R_DECRYPTED, "200");

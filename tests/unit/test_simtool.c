@@ -612,6 +612,35 @@ test_ctl_sa_add_del(void **state)
 	card_sim_destroy(sim);
 }
 
+/* Make-before-break: the new entry at a new index, the tag moved to it,
+ * the old entry zeroed. */
+static void
+test_ctl_sa_replace(void **state)
+{
+	struct card_sim *sim = fake_open();
+	struct fake_card *f = fake_card_current();
+	struct card_ctl *ctl;
+	struct model_sa sa;
+	char err[ERR_LEN];
+	uint32_t index;
+	uint32_t index2;
+
+	(void)state;
+	assert_int_equal(card_ctl_open(sim, &ctl, err, sizeof(err)), 0);
+	sa_ipv4(&sa);
+	assert_int_equal(card_ctl_sa_add(ctl, &sa, &index), SA_OK);
+	sa.key[0] ^= 0xff;	/* rekeyed, same SPI */
+	assert_int_equal(card_ctl_sa_replace(ctl, index, &sa, &index2), SA_OK);
+	assert_int_not_equal(index2, index);
+	assert_int_equal(f->sa[index2][8], sa_ipv4_words[8] ^ 0xff);
+	assert_int_equal(tag_hits(f, sa.spi, index2), 1);
+	assert_int_equal(tag_hits(f, sa.spi, index), 0);
+	for (unsigned w = 0; w < 32; w++)
+		assert_int_equal(f->sa[index][w], 0);
+	card_ctl_close(ctl);
+	card_sim_destroy(sim);
+}
+
 static void
 test_ctl_sa_table_full(void **state)
 {
@@ -1356,6 +1385,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ctl_open_ok),
 		cmocka_unit_test(test_ctl_open_refusals),
 		cmocka_unit_test(test_ctl_sa_add_del),
+		cmocka_unit_test(test_ctl_sa_replace),
 		cmocka_unit_test(test_ctl_sa_table_full),
 		cmocka_unit_test(test_ctl_counters),
 		cmocka_unit_test(test_ctl_sa_stats),
