@@ -12,7 +12,7 @@ $(BUILD)/tests/test_sa_replace: $(patsubst %.c,$(BUILD)/obj/san/%.o,$(SA_REPLACE
 TEST_BINS += $(BUILD)/tests/test_sa_replace
 
 # SEED_ARG of the top Makefile is defined after this fragment is read
-SA_REPLACE_ROUNDS   ?= 12
+SA_REPLACE_ROUNDS   ?= 18
 SA_REPLACE_SEED_ARG := $(if $(SEED),--seed $(SEED),)
 
 TEST_CMDS += "SA replaced under traffic (rekey, make-before-break), 128 bits" \

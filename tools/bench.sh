@@ -59,5 +59,7 @@ tools/synth.sh "$out/synth-sta" --sta 1 4 >"$out/sta.txt"
 	echo
 } >>"$report.tmp"
 
+tools/bench-card.sh "$build" >>"$report.tmp"
+
 mv "$report.tmp" "$report"
 cat "$report"

@@ -38,6 +38,7 @@ for f in $srcs; do
 		# parameters the card gives it
 		lint "$top" -GDATA_WIDTH=512
 		lint "$top" -GDATA_WIDTH=128
+		lint "$top" -GDATA_WIDTH=512 -GSA_ENTRIES=65536 -GTAG_BUCKETS=32768
 		;;
 	aes_enc_pipe)
 		lint "$top" -GSTATES=1

@@ -75,8 +75,8 @@ localparam [ADDR_W-1:0] STAGE_END = STAGE_END_I[ADDR_W-1:0];
 localparam [ADDR_W-1:0] CNT_END   = CNT_END_I[ADDR_W-1:0];
 localparam integer TAG_WAYS_I  = `SPISYNC_TAG_WAYS;
 localparam [7:0]   TAG_WAYS    = TAG_WAYS_I[7:0];
-localparam integer MAX_BUCKETS = TAG_BUCKETS - 1;
-localparam integer MAX_INDEX   = SA_ENTRIES - 1;
+localparam [31:0]  SA_ENTRIES_32  = SA_ENTRIES;
+localparam [31:0]  TAG_BUCKETS_32 = TAG_BUCKETS;
 localparam [63:0]  TIME_INC_RESET = (CLK_PERIOD_PS * 64'd16777216) / 64'd1000;
 
 assign s_axil_bresp = 2'b00;
@@ -143,13 +143,13 @@ always @(posedge clk) begin
         case (wa)
         `SPISYNC_REG_TIME_INC: time_inc <= wd;
         `SPISYNC_REG_SA_WRITE: begin
-            sa_wr_en    <= wd[31:16] == 16'd0 && wd[15:0] <= MAX_INDEX[15:0];
+            sa_wr_en    <= wd < SA_ENTRIES_32;
             sa_wr_index <= wd[15:0];
         end
         `SPISYNC_REG_TAG_SPI:   tag_spi <= wd;
         `SPISYNC_REG_TAG_INDEX: tag_index <= wd;
         `SPISYNC_REG_TAG_WRITE: begin
-            tag_wr_en     <= wd[15:0] <= MAX_BUCKETS[15:0] && wd[23:16] < TAG_WAYS;
+            tag_wr_en     <= {16'd0, wd[15:0]} < TAG_BUCKETS_32 && wd[23:16] < TAG_WAYS;
             tag_wr_table  <= wd[31];
             tag_wr_way    <= wd[23:16];
             tag_wr_bucket <= wd[15:0];

@@ -39,8 +39,12 @@ module sa_state #(
 
 // indices beyond the table never reach here (the lookup only yields real
 // ones); the top bits of the 16-bit index are dropped
-wire unused_index_bits = &{wr_index[15:ADDR_W], a_rd_index[15:ADDR_W],
-                           b_rd_index[15:ADDR_W], c_rd_index[15:ADDR_W]};
+generate
+    if (ADDR_W < 16) begin : g_unused
+        wire unused_index_bits = &{wr_index[15:ADDR_W], a_rd_index[15:ADDR_W],
+                                   b_rd_index[15:ADDR_W], c_rd_index[15:ADDR_W]};
+    end
+endgenerate
 
 ram_sdp #(.WIDTH(`SPISYNC_ST_W), .DEPTH(ENTRIES)) u_commit (
     .clk(clk), .wr_en(wr_en), .wr_addr(wr_index[ADDR_W-1:0]), .wr_data(wr_data),

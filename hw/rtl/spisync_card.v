@@ -712,7 +712,9 @@ always @(posedge clk) begin
     end
 end
 
-wire [15:0] init_index16 = {{(16-SA_AW){1'b0}}, init_index[SA_AW-1:0]};
+wire [31:0] init_index32 = {{(32-SA_AW){1'b0}}, init_index[SA_AW-1:0]};
+wire [15:0] init_index16 = init_index32[15:0];
+wire unused_init_index = &init_index32[31:16];
 
 sa_state #(
     .ENTRIES(SA_ENTRIES)

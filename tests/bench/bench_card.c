@@ -2,28 +2,34 @@
  * spisync -- benchmark of the whole card (hw/rtl/spisync_card.v) in
  * simulation: frame rates at 128 and 512 bits, throughput against the number
  * of active SAs, simulation speed. Counts clocks of the Verilated model;
- * wall-clock time only for the simulation speed and the SA install time.
+ * CPU time only for the simulation speed and the SA install time.
  * It measures and never asserts: a run whose frames were not all DECRYPTED
  * (TAIL_DROP aside, which is a measured figure) is reported loudly in its
- * row and on stderr, and its numbers are then meaningless.
+ * row and on stderr, and its numbers are then meaningless. Each host frame
+ * is checked for outcome DECRYPTED, its SA index and its length (the bytes
+ * are tests/hw/test_card.c's business).
  *
  * Traffic: valid ESP frames only, IPv4, AES-GCM (AES-128 and AES-256 SAs
  * alternating), sequence numbers in order per SA, frames round-robin over
- * the SAs, pushed back to back (gap 0) and the host always ready. Sizes are
- * Ethernet frame sizes on the wire with the FCS (as in "64-byte frames");
- * the card sees 4 bytes less (no FCS). An ESP-in-IPv4 frame is always 2
- * modulo 4 bytes long (RFC 4303 aligns the trailer to 4 bytes after 14 + 20
- * bytes of headers), so no ESP frame is 64 bytes: the smallest, 66 on the
- * wire (62 at the card: transport mode, ICV 8, 2 bytes of payload), stands
- * for them; it is one beat at 512 bits and four at 128, like a 64-byte one.
+ * the SAs, the host always ready. Sizes are Ethernet frame sizes on the
+ * wire with the FCS (as in "64-byte frames"); the card sees 4 bytes less.
+ * An ESP-in-IPv4 frame is always 2 modulo 4 bytes long (RFC 4303 aligns
+ * the trailer to 4 bytes after 14 + 20 bytes of headers), so no ESP frame
+ * is 64 bytes: the smallest, 66 on the wire (62 at the card: transport
+ * mode, ICV 8, 2 bytes of payload), stands for them; it is one beat at 512
+ * bits and four at 128, like a 64-byte one.
  *
- * For each traffic and width: a run at gap 0 gives the steady-state clocks
- * per DECRYPTED frame the card delivers (after a warm-up, until the last
- * frame is on the wire) and the TAIL_DROP count; if frames were dropped,
- * runs at gap 1, 2, ... find the smallest idle gap between frames with no
- * TAIL_DROP, and the rate columns are for that gap (what the card
- * sustains). Line rate of 100GbE for frames of S bytes: 100e9 / ((S + 20)
- * * 8) frames/s (preamble and inter-frame gap counted).
+ * For each traffic and width:
+ *   back to back (no idle clock between frames): the steady-state clocks
+ *     per DECRYPTED frame the card delivers (after the first tenth of the
+ *     frames, until the last one is on the wire), so its capacity, and the
+ *     TAIL_DROP count; if frames were dropped, runs with 1, 2, ... idle
+ *     clocks after each frame find the smallest gap without TAIL_DROP;
+ *   at 100GbE line rate (frames spaced as a 100GbE link delivers them:
+ *     (S + 20) * 8 bits each, preamble and inter-frame gap counted), when
+ *     the bus can carry that: the TAIL_DROP count.
+ * Mpps and Gbit/s (frame bytes with FCS) are the back-to-back capacity at
+ * the clock given; x 100G divides by 100GbE line rate for the same frames.
  *
  *   bench_card [--width 128|512]... [--sas] [--seed N] [--clock-mhz F]
  *              [--clocks N] [--max-sas N]
@@ -31,9 +37,9 @@
  * --width: frame-rate table and simulation speed on mk/card.mk's model of
  * that width (4096 SAs). --sas: SA scaling on the 512-bit model with 65536
  * SA entries (mk/bench_card.mk), driven through its ops table: throughput
- * round-robin over 1, 1K, 16K and 64K SAs, and the MMIO install time.
- * --clocks: target clocks per run (runs are at least 2000 frames, and at
- * least two frames per SA). Output: markdown.
+ * round-robin over 1, 1K, 16K and 64K SAs (up to --max-sas), and the MMIO
+ * install time. --clocks: target clocks per run (runs are at least 2000
+ * frames, and at least two frames per SA). Output: markdown.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -56,7 +62,7 @@ extern const struct card_sim_ops card_sim_ops_w512_big;
 enum {
 	FCS_LEN = 4,
 	WIRE_EXTRA = 20,            /* preamble, SFD and inter-frame gap */
-	QUEUE_FRAMES = 256,         /* frames kept queued ahead on the wire */
+	LINE_GBPS = 100,
 	EXPECT_RING = 65536,        /* by RX_SEQ, which is 16 bits */
 	POOL_SAS = 16,              /* SAs per pool in the frame-rate runs */
 	MIN_RUN_FRAMES = 2000,
@@ -71,6 +77,13 @@ enum {
 
 static const uint32_t scale_sas[NUM_SCALE_SAS] = { 1, 1024, 16384, 65536 };
 
+/* What the host must receive for a frame. */
+struct expect {
+	uint16_t host_len;
+	uint16_t sa_index;
+	uint16_t wire_len;
+};
+
 /* One Verilated card behind its ops table, and the firmware's SA table. */
 struct dev {
 	const struct card_sim_ops *ops;
@@ -82,8 +95,7 @@ struct dev {
 	uint8_t *gen_of;
 	bool *used;
 	uint64_t rx_count;          /* frames pushed since reset: next RX_SEQ */
-	uint16_t *expect_len;       /* host frame length, by RX_SEQ */
-	uint16_t *expect_sa;        /* SA index, by RX_SEQ */
+	struct expect *expect;      /* by RX_SEQ */
 	struct card_host_frame *host;
 };
 
@@ -118,10 +130,11 @@ struct run_result {
 	double beats_per_frame;     /* offered, at this width */
 	double wire_bytes;          /* mean frame size on the wire, with FCS */
 	double clocks_per_frame;    /* per DECRYPTED frame, steady state */
+	double bytes_per_clock;     /* DECRYPTED frames' bytes on the wire */
 	uint64_t clocks;            /* whole run, drain included */
-	double host_seconds;
+	double host_seconds;        /* CPU time */
 	uint64_t counts[SPISYNC_NUM_REASONS];
-	uint64_t bad_host, events;
+	uint64_t delivered, bad_host, events;
 	bool protocol_error, drained;
 	bool valid;
 	char why[160];
@@ -158,11 +171,13 @@ static const struct frame_kind imix_one_pool[MAX_PATTERN] = {
 	{ 594, true, 0 }, { 66, false, 0 }, { 66, false, 0 }, { 594, true, 0 },
 };
 
-static double now_seconds(void)
+/* CPU time of this process: the simulation's cost, whatever else the
+ * machine runs. */
+static double cpu_seconds(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -226,8 +241,7 @@ static void dev_close(struct dev *d)
 	free(d->spi_of);
 	free(d->gen_of);
 	free(d->used);
-	free(d->expect_len);
-	free(d->expect_sa);
+	free(d->expect);
 	free(d->host);
 	free(d);
 }
@@ -238,12 +252,10 @@ static int dev_alloc_tables(struct dev *d)
 	d->spi_of = calloc(d->entries, sizeof(*d->spi_of));
 	d->gen_of = calloc(d->entries, sizeof(*d->gen_of));
 	d->used = calloc(d->entries, sizeof(*d->used));
-	d->expect_len = calloc(EXPECT_RING, sizeof(*d->expect_len));
-	d->expect_sa = calloc(EXPECT_RING, sizeof(*d->expect_sa));
+	d->expect = calloc(EXPECT_RING, sizeof(*d->expect));
 	d->host = malloc(sizeof(*d->host));
 	if (d->slots == NULL || d->spi_of == NULL || d->gen_of == NULL ||
-	    d->used == NULL || d->expect_len == NULL || d->expect_sa == NULL ||
-	    d->host == NULL)
+	    d->used == NULL || d->expect == NULL || d->host == NULL)
 		return -1;
 	return 0;
 }
@@ -283,7 +295,7 @@ static struct dev *dev_open(const struct card_sim_ops *ops, unsigned width,
 	}
 	h.ctx = d;
 	c0 = ops->cycles(d->m);
-	t0 = now_seconds();
+	t0 = cpu_seconds();
 	if (sa_table_init(&d->table, &h, d->entries, d->buckets, d->slots,
 	    d->spi_of, d->gen_of, d->used) != SA_OK) {
 		fprintf(stderr, "bench_card: sa_table_init refused %u entries,"
@@ -292,7 +304,7 @@ static struct dev *dev_open(const struct card_sim_ops *ops, unsigned width,
 		return NULL;
 	}
 	*init_clocks = ops->cycles(d->m) - c0;
-	*init_seconds = now_seconds() - t0;
+	*init_seconds = cpu_seconds() - t0;
 	return d;
 }
 
@@ -429,6 +441,12 @@ static unsigned beats_of(size_t card_len, unsigned width)
 	return (unsigned)((card_len + width / 8 - 1) / (width / 8));
 }
 
+/* Clocks one frame of wire_len bytes takes on a 100GbE link. */
+static double line_clocks(size_t wire_len, double clock_mhz)
+{
+	return (double)(wire_len + WIRE_EXTRA) * 8.0 / LINE_GBPS * clock_mhz / 1000.0;
+}
+
 static void traffic_means(const struct traffic *t, unsigned width,
     double *beats, double *wire_bytes)
 {
@@ -442,6 +460,19 @@ static void traffic_means(const struct traffic *t, unsigned width,
 	*wire_bytes = w / t->n;
 }
 
+/* Whether a bus of this width can carry 100GbE for every frame of t. */
+static bool bus_carries_line_rate(const struct traffic *t, unsigned width,
+    double clock_mhz)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		const size_t len = t->pattern[i].wire_len;
+
+		if (beats_of(len - FCS_LEN, width) > line_clocks(len, clock_mhz))
+			return false;
+	}
+	return true;
+}
+
 static void mark_invalid(struct run_result *res, const char *why)
 {
 	if (res->valid)
@@ -449,36 +480,40 @@ static void mark_invalid(struct run_result *res, const char *why)
 	res->valid = false;
 }
 
-/* Take what the card delivered; count DECRYPTED frames, check each. */
-static uint64_t collect(struct dev *d, struct run_result *res)
+/* Take what the card delivered; count DECRYPTED frames and their bytes on
+ * the wire, check each. */
+static void collect(struct dev *d, struct run_result *res, uint64_t *frames,
+    uint64_t *wire_bytes)
 {
 	uint8_t rec[64];
-	uint64_t n = 0;
 
 	while (d->ops->pull_host(d->m, d->host) == 1) {
 		const uint16_t seq = d->host->rx_seq;
 
 		if (d->host->outcome != SPISYNC_R_DECRYPTED ||
-		    d->host->len != d->expect_len[seq] ||
-		    d->host->sa_index != d->expect_sa[seq])
+		    d->host->len != d->expect[seq].host_len ||
+		    d->host->sa_index != d->expect[seq].sa_index) {
 			res->bad_host++;
-		else
-			n++;
+			continue;
+		}
+		(*frames)++;
+		*wire_bytes += d->expect[seq].wire_len;
 	}
 	while (d->ops->pull_event(d->m, rec) == 1)
 		res->events++;
-	return n;
 }
 
+/* Build and queue frame n of t; *beats its beats at this width. */
 static int push_one(struct dev *d, struct prng *r, const struct traffic *t,
-    struct pool *pools, uint64_t n, unsigned width, unsigned *beats)
+    struct pool *pools, uint64_t n, unsigned width,
+    const struct frame_kind **kind, unsigned *beats)
 {
 	static uint8_t frame[FB_MAX_FRAME];
 	const struct frame_kind *k = &t->pattern[n % t->n];
 	struct pool *p = &pools[k->pool];
 	struct bench_sa *s = &p->sas[p->next];
+	struct expect *e = &d->expect[(uint16_t)d->rx_count];
 	size_t len, host_len;
-	const uint16_t seq = (uint16_t)d->rx_count;
 
 	p->next = p->next + 1 == p->n ? 0 : p->next + 1;
 	if (build_frame(r, k, s, frame, sizeof(frame), &len, &host_len) != 0) {
@@ -486,11 +521,13 @@ static int push_one(struct dev *d, struct prng *r, const struct traffic *t,
 		    k->wire_len);
 		return -1;
 	}
-	d->expect_len[seq] = (uint16_t)host_len;
-	d->expect_sa[seq] = (uint16_t)s->index;
+	e->host_len = (uint16_t)host_len;
+	e->sa_index = (uint16_t)s->index;
+	e->wire_len = (uint16_t)k->wire_len;
 	if (d->ops->push_frame(d->m, frame, len, false) != 0)
 		return -1;
 	d->rx_count++;
+	*kind = k;
 	*beats = beats_of(len, width);
 	return 0;
 }
@@ -519,25 +556,51 @@ static void check_outcomes(struct dev *d, struct run_result *res,
 	if (res->counts[SPISYNC_R_DECRYPTED] + res->counts[SPISYNC_R_TAIL_DROP]
 	    != res->frames)
 		mark_invalid(res, "DECRYPTED + TAIL_DROP is not the number of frames");
+	if (res->delivered != res->counts[SPISYNC_R_DECRYPTED])
+		mark_invalid(res, "host frames seen != DECRYPTED");
 	if (res->bad_host != 0)
 		mark_invalid(res, "host frames not DECRYPTED or of the wrong length or SA");
 	if (res->events != 0)
 		mark_invalid(res, "event records on valid traffic");
 }
 
+/* Idle clocks after a frame: a fixed gap, or what 100GbE leaves. */
+struct pacing {
+	bool line_rate;
+	unsigned gap;
+	double clock_mhz;
+	double due;                 /* line rate: clock the next frame starts */
+	uint64_t at;                /* clocks since the first frame */
+};
+
+static unsigned gap_after(struct pacing *pc, const struct frame_kind *k,
+    unsigned beats)
+{
+	unsigned gap = pc->gap;
+
+	if (pc->line_rate) {
+		pc->due += line_clocks(k->wire_len, pc->clock_mhz);
+		gap = pc->due > (double)(pc->at + beats) ?
+		    (unsigned)(pc->due - (double)(pc->at + beats) + 0.5) : 0;
+	}
+	pc->at += beats + gap;
+	return gap;
+}
+
 /*
- * Push `frames` frames of t back to back (with `gap` idle clocks between
- * them), keeping QUEUE_FRAMES queued ahead so the wire never runs dry.
- * Steady state: from the end of the first tenth (or of the queue's fill)
- * to the last push, the DECRYPTED frames the host received per clock.
+ * Push `frames` frames of t, each followed by its gap, the wire queue empty
+ * in between (so the gap is exactly what the wire shows). Steady state:
+ * from the end of the first tenth to the end of the last frame's slot, the
+ * DECRYPTED frames (and their bytes) the host received per clock.
  */
 static int run_traffic(struct dev *d, struct prng *r, const struct traffic *t,
-    struct pool *pools, uint64_t frames, unsigned gap, unsigned width,
+    struct pool *pools, uint64_t frames, struct pacing *pc, unsigned width,
     struct run_result *res)
 {
 	uint64_t before[SPISYNC_NUM_REASONS];
-	const uint64_t warm = frames / 10 > QUEUE_FRAMES ? frames / 10 : QUEUE_FRAMES;
-	uint64_t c_start, c0 = 0, in_window = 0;
+	const uint64_t warm = frames / 10;
+	uint64_t c_start, c0 = 0, in_window = 0, bytes_window = 0;
+	uint64_t skip_frames = 0, skip_bytes = 0;
 	double t0;
 
 	memset(res, 0, sizeof(*res));
@@ -545,47 +608,53 @@ static int run_traffic(struct dev *d, struct prng *r, const struct traffic *t,
 	res->frames = frames;
 	traffic_means(t, width, &res->beats_per_frame, &res->wire_bytes);
 	read_counters(d, before);
-	d->ops->set_gap(d->m, gap);
+	d->ops->set_gap(d->m, 0);
 	d->ops->set_host_ready(d->m, 100, 1);
-	t0 = now_seconds();
+	pc->due = 0;
+	pc->at = 0;
+	t0 = cpu_seconds();
 	c_start = d->ops->cycles(d->m);
+	c0 = c_start;
 	for (uint64_t n = 0; n < frames; n++) {
+		const struct frame_kind *k;
 		unsigned beats;
 
-		if (push_one(d, r, t, pools, n, width, &beats) != 0)
+		if (push_one(d, r, t, pools, n, width, &k, &beats) != 0)
 			return -1;
-		if (n < QUEUE_FRAMES)
-			continue;
-		d->ops->step(d->m, beats + gap);
-		if (n <= warm) {
-			collect(d, res);
+		d->ops->step(d->m, beats + gap_after(pc, k, beats));
+		if (n < warm) {
+			collect(d, res, &skip_frames, &skip_bytes);
 			c0 = d->ops->cycles(d->m);
 		} else {
-			in_window += collect(d, res);
+			collect(d, res, &in_window, &bytes_window);
 		}
 	}
 	const uint64_t c1 = d->ops->cycles(d->m);
+	uint64_t tail_frames = 0, tail_bytes = 0;
 	for (uint64_t done = 0; done < DRAIN_CLOCKS && d->ops->busy(d->m);
 	    done += 64) {
 		d->ops->step(d->m, 64);
-		collect(d, res);
+		collect(d, res, &tail_frames, &tail_bytes);
 	}
 	res->drained = !d->ops->busy(d->m);
 	/* the last frames leave the egress after busy drops */
 	d->ops->step(d->m, 256);
-	collect(d, res);
+	collect(d, res, &tail_frames, &tail_bytes);
 	res->clocks = d->ops->cycles(d->m) - c_start;
-	res->host_seconds = now_seconds() - t0;
+	res->host_seconds = cpu_seconds() - t0;
 	res->protocol_error = d->ops->protocol_error(d->m);
-	res->clocks_per_frame = in_window > 0 ? (double)(c1 - c0) / (double)in_window : 0;
-	if (getenv("BENCH_DEBUG")) fprintf(stderr, "dbg: frames %" PRIu64 " warm %" PRIu64 " c0 %" PRIu64 " c1 %" PRIu64 " in_window %" PRIu64 " start %" PRIu64 " wire %" PRIu64 "\n", frames, warm, c0, c1, in_window, c_start, d->ops->wire_beats(d->m));
-	if (frames <= QUEUE_FRAMES || in_window == 0)
-		mark_invalid(res, "run too short for a steady state");
+	res->delivered = skip_frames + in_window + tail_frames;
+	if (in_window > 0) {
+		res->clocks_per_frame = (double)(c1 - c0) / (double)in_window;
+		res->bytes_per_clock = (double)bytes_window / (double)(c1 - c0);
+	} else {
+		mark_invalid(res, "no frame delivered in the steady state");
+	}
 	check_outcomes(d, res, before);
 	if (!res->valid)
-		fprintf(stderr, "bench_card: WARNING: %s at %u bits, gap %u: %s;"
+		fprintf(stderr, "bench_card: WARNING: %s at %u bits (%s): %s;"
 		    " the figures of this run are meaningless\n", t->name, width,
-		    gap, res->why);
+		    pc->line_rate ? "100GbE line rate" : "fixed gap", res->why);
 	return 0;
 }
 
@@ -604,38 +673,59 @@ static uint64_t frames_for(const struct traffic *t, unsigned width,
 	return n;
 }
 
-/* A traffic at gap 0, and if the card dropped frames, the smallest gap
- * where it does not. */
+/* A traffic back to back; at 100GbE line rate if the bus can carry it; if
+ * the card dropped frames back to back, the smallest gap where it does
+ * not. */
 struct measure {
-	struct run_result at0;      /* gap 0 */
-	struct run_result sustained;/* at min_gap (the same run if 0) */
+	struct run_result b2b;
+	struct run_result line;
+	bool line_run;
 	unsigned min_gap;
 	bool gap_found;
 	double sim_seconds;
 	uint64_t sim_clocks, sim_frames;
 };
 
+static void account(struct measure *m, const struct run_result *res)
+{
+	m->sim_seconds += res->host_seconds;
+	m->sim_clocks += res->clocks;
+	m->sim_frames += res->frames;
+}
+
 static int measure_traffic(struct dev *d, struct prng *r,
     const struct traffic *t, struct pool *pools, unsigned width,
-    uint64_t clocks, uint64_t at_least, struct measure *m)
+    const struct options *o, uint64_t at_least, struct measure *m)
 {
+	struct pacing pc = { .line_rate = false, .gap = 0, .clock_mhz = o->clock_mhz };
+	struct run_result gapped;
+
 	memset(m, 0, sizeof(*m));
-	if (run_traffic(d, r, t, pools, frames_for(t, width, 0, clocks,
-	    at_least), 0, width, &m->at0) != 0)
+	if (run_traffic(d, r, t, pools, frames_for(t, width, 0, o->clocks,
+	    at_least), &pc, width, &m->b2b) != 0)
 		return -1;
-	m->sim_seconds = m->at0.host_seconds;
-	m->sim_clocks = m->at0.clocks;
-	m->sim_frames = m->at0.frames;
-	m->sustained = m->at0;
-	m->gap_found = m->at0.counts[SPISYNC_R_TAIL_DROP] == 0;
-	for (unsigned gap = 1; !m->gap_found && gap <= MAX_GAP; gap++) {
-		if (run_traffic(d, r, t, pools, frames_for(t, width, gap,
-		    clocks, at_least), gap, width, &m->sustained) != 0)
+	account(m, &m->b2b);
+	m->line_run = bus_carries_line_rate(t, width, o->clock_mhz);
+	if (m->line_run) {
+		pc.line_rate = true;
+		if (run_traffic(d, r, t, pools, frames_for(t, width, 0,
+		    o->clocks, at_least), &pc, width, &m->line) != 0)
 			return -1;
-		m->sim_seconds += m->sustained.host_seconds;
-		m->sim_clocks += m->sustained.clocks;
-		m->sim_frames += m->sustained.frames;
-		if (m->sustained.counts[SPISYNC_R_TAIL_DROP] == 0) {
+		account(m, &m->line);
+		pc.line_rate = false;
+	}
+	m->gap_found = m->b2b.counts[SPISYNC_R_TAIL_DROP] == 0;
+	for (unsigned gap = 1; !m->gap_found && gap <= MAX_GAP; gap++) {
+		pc.gap = gap;
+		if (run_traffic(d, r, t, pools, frames_for(t, width, gap,
+		    o->clocks, at_least), &pc, width, &gapped) != 0)
+			return -1;
+		account(m, &gapped);
+		if (!gapped.valid) {
+			m->b2b.valid = false;
+			snprintf(m->b2b.why, sizeof(m->b2b.why), "%s", gapped.why);
+		}
+		if (gapped.counts[SPISYNC_R_TAIL_DROP] == 0) {
 			m->min_gap = gap;
 			m->gap_found = true;
 		}
@@ -647,32 +737,37 @@ static int measure_traffic(struct dev *d, struct prng *r,
  * output
  * ------------------------------------------------------------------- */
 
+static void print_rate_header(void)
+{
+	printf("| width | frames (bytes on the wire) | beats/frame | back to back: clocks/frame | back to back: TAIL_DROP | min gap for no TAIL_DROP | at 100GbE line rate: TAIL_DROP | Mpps | Gbit/s | 100GbE line rate (Mpps) | x 100G |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+}
+
 static void print_row(const char *label, unsigned width, const struct measure *m,
     double clock_mhz)
 {
-	const struct run_result *z = &m->at0, *s = &m->sustained;
-	const double cpf = s->beats_per_frame + m->min_gap;
-	const double mpps = clock_mhz / cpf;
-	const double gbps = mpps * s->wire_bytes * 8.0 / 1000.0;
-	const double line_mpps = 100e3 / ((s->wire_bytes + WIRE_EXTRA) * 8.0);
-	char gap[32];
+	const struct run_result *b = &m->b2b;
+	const double mpps = clock_mhz / b->clocks_per_frame;
+	const double gbps = b->bytes_per_clock * 8.0 * clock_mhz / 1000.0;
+	const double line_mpps = 1e3 * LINE_GBPS / ((b->wire_bytes + WIRE_EXTRA) * 8.0);
+	const double line_gbps = LINE_GBPS * b->wire_bytes / (b->wire_bytes + WIRE_EXTRA);
+	const bool valid = b->valid && (!m->line_run || m->line.valid);
+	char gap[32], line[48];
 
 	if (m->gap_found)
 		snprintf(gap, sizeof(gap), "%u", m->min_gap);
 	else
 		snprintf(gap, sizeof(gap), "> %u", (unsigned)MAX_GAP);
-	printf("| %u | %s | %.2f | %.2f | %" PRIu64 " of %" PRIu64 " | %s | %.2f | %.1f | %.1f | %.1f | %.2f |%s\n",
-	    width, label, z->beats_per_frame, z->clocks_per_frame,
-	    z->counts[SPISYNC_R_TAIL_DROP], z->frames, gap, cpf, mpps, gbps,
-	    line_mpps, mpps / line_mpps,
-	    z->valid && s->valid ? "" : " **NOT ALL DECRYPTED: figures meaningless** |");
-}
-
-static void print_rate_header(double clock_mhz)
-{
-	printf("| width | frames (bytes on the wire) | beats/frame | clocks/frame at gap 0 | TAIL_DROP at gap 0 | min gap, 0 TAIL_DROP | clocks/frame sustained | Mpps | Gbit/s | 100GbE line rate (Mpps) | x 100G |\n");
-	printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
-	(void)clock_mhz;
+	if (m->line_run)
+		snprintf(line, sizeof(line), "%" PRIu64 " of %" PRIu64,
+		    m->line.counts[SPISYNC_R_TAIL_DROP], m->line.frames);
+	else
+		snprintf(line, sizeof(line), "n/a (bus below line rate)");
+	printf("| %u | %s | %.2f | %.2f | %" PRIu64 " of %" PRIu64 " | %s | %s | %.1f | %.1f | %.1f | %.2f |%s\n",
+	    width, label, b->beats_per_frame, b->clocks_per_frame,
+	    b->counts[SPISYNC_R_TAIL_DROP], b->frames, gap, line, mpps, gbps,
+	    line_mpps, gbps / line_gbps,
+	    valid ? "" : " **NOT ALL DECRYPTED: figures meaningless** |");
 }
 
 /* ---------------------------------------------------------------------
@@ -729,8 +824,8 @@ static int bench_width(unsigned width, const struct options *o,
 	for (unsigned i = 0; i < NUM_RATE_ROWS; i++) {
 		struct measure m;
 
-		if (measure_traffic(d, r, &rate_rows[i].t, pools, width,
-		    o->clocks, 2 * POOL_SAS, &m) != 0) {
+		if (measure_traffic(d, r, &rate_rows[i].t, pools, width, o,
+		    2 * POOL_SAS, &m) != 0) {
 			dev_close(d);
 			return -1;
 		}
@@ -739,7 +834,7 @@ static int bench_width(unsigned width, const struct options *o,
 		sp->seconds += m.sim_seconds;
 		sp->clocks += m.sim_clocks;
 		sp->frames += m.sim_frames;
-		const double fps = (double)m.at0.frames / m.at0.host_seconds;
+		const double fps = (double)m.b2b.frames / m.b2b.host_seconds;
 		if (rate_rows[i].t.pattern == imix)
 			sp->imix_fps = fps;
 		else if (rate_rows[i].t.pattern == &k66)
@@ -800,19 +895,19 @@ static int bench_sas(const struct options *o, struct prng *r)
 	for (unsigned i = 0; i < NUM_SCALE_SAS && scale_sas[i] <= o->max_sas; i++) {
 		const uint32_t n = scale_sas[i];
 		const uint64_t c0 = d->ops->cycles(d->m);
-		const double t0 = now_seconds();
+		const double t0 = cpu_seconds();
 
 		if (install_sas(d, r, sas, have, n) != 0)
 			goto fail;
 		inst_clocks[i] = d->ops->cycles(d->m) - c0;
-		inst_seconds[i] = now_seconds() - t0;
+		inst_seconds[i] = cpu_seconds() - t0;
 		have = n;
 		pool.n = n;
 		pool.next = 0;
-		if (measure_traffic(d, r, &small, &pool, 512, o->clocks,
-		    2ull * n, &ms[i]) != 0 ||
-		    measure_traffic(d, r, &mix, &pool, 512, o->clocks,
-		    2ull * n, &mi[i]) != 0)
+		if (measure_traffic(d, r, &small, &pool, 512, o, 2ull * n,
+		    &ms[i]) != 0 ||
+		    measure_traffic(d, r, &mix, &pool, 512, o, 2ull * n,
+		    &mi[i]) != 0)
 			goto fail;
 		n_runs = i + 1;
 		fprintf(stderr, "bench_card: %u SAs done\n", (unsigned)n);
@@ -821,7 +916,7 @@ static int bench_sas(const struct options *o, struct prng *r)
 	printf("Frames round-robin over N SAs (AES-128 and AES-256 alternating, ICV 8,"
 	    " mode auto), 512 bits, model with 65536 SA entries and 2 x 32768 tag"
 	    " buckets; at least two frames per SA per run.\n\n");
-	print_rate_header(o->clock_mhz);
+	print_rate_header();
 	for (uint32_t i = 0; i < n_runs; i++) {
 		char label[64];
 
@@ -832,8 +927,8 @@ static int bench_sas(const struct options *o, struct prng *r)
 	}
 	printf("\nSA install through AXI4-Lite (firmware/sa_table.c: 32 staged words,"
 	    " SA_WRITE, stage cleared, tag slot; one AXI4-Lite write at a time)."
-	    " Card time at %.3f MHz; host time of the simulation.\n\n", o->clock_mhz);
-	printf("| step | SAs | clocks | card time (ms) | clocks/SA | host time (s) |\n");
+	    " Card time at %.3f MHz; CPU time of the simulation.\n\n", o->clock_mhz);
+	printf("| step | SAs (init: entries) | clocks | card time (ms) | clocks/SA | CPU time (s) |\n");
 	printf("|---|---|---|---|---|---|\n");
 	print_install("table init (every tag slot and entry written invalid)",
 	    d->entries, init_clocks, init_seconds, o->clock_mhz);
@@ -882,7 +977,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->seed = (uint64_t)time(NULL);
 	o->clock_mhz = 322.265625;
-	o->clocks = 200000;
+	o->clocks = 100000;
 	o->max_sas = 65536;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -939,12 +1034,12 @@ int main(int argc, char **argv)
 	if (o.n_widths > 0) {
 		printf("Clock %.6g MHz; about %" PRIu64 " clocks per run; seed %"
 		    PRIu64 ".\n\n", o.clock_mhz, o.clocks, o.seed);
-		print_rate_header(o.clock_mhz);
+		print_rate_header();
 		for (unsigned i = 0; i < o.n_widths; i++)
 			if (bench_width(o.widths[i], &o, &r, &sp[i]) != 0)
 				return 1;
-		printf("\nSimulation speed (host time, frame building with OpenSSL"
-		    " included, one core):\n\n");
+		printf("\nSimulation speed: CPU time of one core, frame building"
+		    " with OpenSSL included, back-to-back runs:\n\n");
 		print_speed(sp, o.n_widths);
 		printf("\n");
 	}

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bytes.h"
 #include "parse_ref.h"
 #include "parser/parser_sim.h"
 #include "prng.h"
@@ -94,17 +95,6 @@ struct frame {
 	bool mac_err;
 };
 
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
 static uint32_t fold(uint32_t sum)
 {
 	while (sum > 0xFFFF)
@@ -117,7 +107,7 @@ static uint32_t words_sum(const uint8_t *p, size_t n)
 	uint32_t sum = 0;
 
 	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += get16(p + i);
+		sum += load_be16(p + i);
 	return sum;
 }
 
@@ -126,14 +116,14 @@ static void ipv4_checksum(uint8_t *h, size_t n, const struct spec *s,
 {
 	uint16_t c;
 
-	put16(h + 10, 0);
+	store_be16(h + 10, 0);
 	if (s->csum == CSUM_ZERO_FORM) {
 		/* id = one's complement negation of the other words: the sum
 		 * without the checksum is then 0xFFFF and both checksum forms
 		 * (0x0000, 0xFFFF) are valid */
-		put16(h + 4, 0);
-		put16(h + 4, (uint16_t)~fold(words_sum(h, n)));
-		put16(h + 10, s->csum_ffff ? 0xFFFF : 0x0000);
+		store_be16(h + 4, 0);
+		store_be16(h + 4, (uint16_t)~fold(words_sum(h, n)));
+		store_be16(h + 10, s->csum_ffff ? 0xFFFF : 0x0000);
 		return;
 	}
 	if (s->csum == CSUM_BASE_CARRY) {
@@ -142,17 +132,17 @@ static void ipv4_checksum(uint8_t *h, size_t n, const struct spec *s,
 		uint8_t base[60];
 		uint32_t b0;
 
-		put16(h + 4, 0);
+		store_be16(h + 4, 0);
 		memcpy(base, h, n);
-		put16(base + 2, 0);
+		store_be16(base + 2, 0);
 		base[9] = 0;
 		b0 = words_sum(base, n);
-		put16(h + 4, (0xFFFF - (b0 & 0xFFFF)) & 0xFFFF);
+		store_be16(h + 4, (0xFFFF - (b0 & 0xFFFF)) & 0xFFFF);
 	}
 	c = (uint16_t)~fold(words_sum(h, n));
 	if (s->csum == CSUM_BAD)
 		c ^= (uint16_t)(1u << prng_below(r, 16));
-	put16(h + 10, c);
+	store_be16(h + 10, c);
 }
 
 static size_t clamp_len(long v)
@@ -181,13 +171,13 @@ static size_t build_ip(const struct spec *s, struct frame *f, size_t l2,
 
 		fill(r, h, l2, hb);
 		h[0] = (uint8_t)(s->version << 4 | (s->ihl & 15));
-		put16(h + 2, (unsigned)clamp_len((long)(hb + body) + s->tot_delta));
-		put16(h + 6, s->frag);
+		store_be16(h + 2, (unsigned)clamp_len((long)(hb + body) + s->tot_delta));
+		store_be16(h + 6, s->frag);
 		h[9] = s->proto;
 		if (hb > 20)    /* options: keep them NOPs and random bytes */
 			h[20] = 1;
 		if (s->fake_port && s->ihl < 5)
-			put16(h + s->ihl * 4 + 2, 4500);
+			store_be16(h + s->ihl * 4 + 2, 4500);
 		ipv4_checksum(h, s->ihl * 4u, s, r);
 		o = l2 + hb;
 	} else {
@@ -195,7 +185,7 @@ static size_t build_ip(const struct spec *s, struct frame *f, size_t l2,
 		h[0] = (uint8_t)(s->version << 4 | (h[0] & 15));
 		if (s->v6_ext)
 			body += 8;
-		put16(h + 4, (unsigned)clamp_len((long)body + s->tot_delta));
+		store_be16(h + 4, (unsigned)clamp_len((long)body + s->tot_delta));
 		h[6] = s->proto;
 		o = l2 + 40;
 		if (s->v6_ext) {
@@ -206,10 +196,10 @@ static size_t build_ip(const struct spec *s, struct frame *f, size_t l2,
 		}
 	}
 	if (s->udp) {
-		put16(f->b + o, s->sport);
-		put16(f->b + o + 2, s->dport);
-		put16(f->b + o + 4, (unsigned)clamp_len((long)(8 + s->esp_len) + s->ulen_delta));
-		put16(f->b + o + 6, (unsigned)prng_below(r, 65536));
+		store_be16(f->b + o, s->sport);
+		store_be16(f->b + o + 2, s->dport);
+		store_be16(f->b + o + 4, (unsigned)clamp_len((long)(8 + s->esp_len) + s->ulen_delta));
+		store_be16(f->b + o + 6, (unsigned)prng_below(r, 65536));
 		o += 8;
 	}
 	return o;
@@ -224,19 +214,19 @@ static void build(const struct spec *s, struct frame *f, struct prng *r)
 	memset(f->b, 0, f->len);
 	fill(r, f->b, 0, 12);
 	if (s->vlan) {
-		put16(f->b + 12, 0x8100);
-		put16(f->b + 14, (unsigned)prng_below(r, 4096));
+		store_be16(f->b + 12, 0x8100);
+		store_be16(f->b + 14, (unsigned)prng_below(r, 4096));
 		o = 16;
 	}
-	put16(f->b + o, s->et);
+	store_be16(f->b + o, s->et);
 	o += 2;
 	if (s->ip != 0)
 		o = build_ip(s, f, o, r);
 
-	put16(esp_hdr, s->spi >> 16);
-	put16(esp_hdr + 2, s->spi & 0xFFFF);
-	put16(esp_hdr + 4, s->seq >> 16);
-	put16(esp_hdr + 6, s->seq & 0xFFFF);
+	store_be16(esp_hdr, s->spi >> 16);
+	store_be16(esp_hdr + 2, s->spi & 0xFFFF);
+	store_be16(esp_hdr + 4, s->seq >> 16);
+	store_be16(esp_hdr + 6, s->seq & 0xFFFF);
 	len = o + s->esp_len;
 	if (len > MAX_FRAME)
 		len = MAX_FRAME;

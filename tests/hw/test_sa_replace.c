@@ -217,7 +217,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	o->width = 512;
 	o->seed = (uint64_t)time(NULL);
-	o->rounds = 12;
+	o->rounds = 18;
 	o->gap = 0;
 	o->verbose = false;
 	for (int i = 1; i < argc; i++) {
@@ -952,6 +952,8 @@ check_fresh_stats(struct test *t, const struct round *r)
 
 		if (f->beat_first >= now)
 			break;
+		if (f->beat_end + EXPOSURE <= n->add.start)
+			continue;
 		if (f->peer == r->new_peer) {
 			max_pk++;
 			max_by += f->ct_len;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "card_model.h"
 #include "gcm_ref.h"
 #include "parse_ref.h"
@@ -50,34 +51,6 @@ struct card_model {
 	uint64_t counters[SPISYNC_NUM_REASONS];
 	uint8_t pt[CARD_MODEL_MAX_FRAME];   /* decrypted ESP payload */
 };
-
-static void
-put16le(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put32le(uint8_t *p, uint32_t v)
-{
-	put16le(p, v);
-	put16le(p + 2, v >> 16);
-}
-
-static void
-put16be(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32be(uint8_t *p, uint32_t v)
-{
-	put16be(p, v >> 16);
-	put16be(p + 2, v);
-}
 
 /* ---------------------------------------------------------------------
  * SA table
@@ -246,16 +219,16 @@ emit_event(const struct parse_result *p, size_t len, uint8_t type,
 	e[SPISYNC_EVF_TYPE_OFF] = type;
 	e[SPISYNC_EVF_FLAGS_OFF] = (uint8_t)((p->ipv6 ? SPISYNC_EV_FLAG_IPV6 : 0) |
 	    (p->udp ? SPISYNC_EV_FLAG_UDP : 0));
-	put16le(e + SPISYNC_EVF_FRAME_LEN_OFF, (uint32_t)len);
-	put32le(e + SPISYNC_EVF_SPI_OFF, p->spi);
+	store_le16(e + SPISYNC_EVF_FRAME_LEN_OFF, (uint32_t)len);
+	store_le32(e + SPISYNC_EVF_SPI_OFF, p->spi);
 	memcpy(e + SPISYNC_EVF_SRC_OFF, p->src, 16);
 	memcpy(e + SPISYNC_EVF_DST_OFF, p->dst, 16);
-	put32le(e + SPISYNC_EVF_SEQ_OFF, p->seq);
+	store_le32(e + SPISYNC_EVF_SEQ_OFF, p->seq);
 	if (p->udp) {
-		put16le(e + SPISYNC_EVF_SPORT_OFF, p->sport);
-		put16le(e + SPISYNC_EVF_DPORT_OFF, p->dport);
+		store_le16(e + SPISYNC_EVF_SPORT_OFF, p->sport);
+		store_le16(e + SPISYNC_EVF_DPORT_OFF, p->dport);
 	}
-	put16le(e + SPISYNC_EVF_RX_SEQ_OFF, r->rx_seq);
+	store_le16(e + SPISYNC_EVF_RX_SEQ_OFF, r->rx_seq);
 	r->event = true;
 }
 
@@ -325,13 +298,13 @@ struct esp_view {
 static size_t
 esp_aad(const struct model_sa *sa, uint32_t seq, uint64_t s, uint8_t aad[12])
 {
-	put32be(aad, sa->spi);
+	store_be32(aad, sa->spi);
 	if (!sa->esn) {
-		put32be(aad + 4, seq);
+		store_be32(aad + 4, seq);
 		return 8;
 	}
-	put32be(aad + 4, (uint32_t)(s >> 32));
-	put32be(aad + 8, seq);
+	store_be32(aad + 4, (uint32_t)(s >> 32));
+	store_be32(aad + 8, seq);
 	return 12;
 }
 
@@ -384,7 +357,7 @@ decap_tunnel(const uint8_t *frame, const struct parse_result *p,
 		memcpy(r->out + o, frame + ETH_ADDRS, VLAN_TAG);
 		o += VLAN_TAG;
 	}
-	put16be(r->out + o, nh == NH_IPV4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
+	store_be16(r->out + o, nh == NH_IPV4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
 	o += 2;
 	memcpy(r->out + o, inner, il);
 	r->out_len = o + il;
@@ -411,13 +384,13 @@ decap_transport(const uint8_t *frame, const struct parse_result *p,
 
 	memcpy(r->out, frame, hdr_end);
 	if (p->ipv6) {
-		put16be(ip + 4, (uint32_t)il);
+		store_be16(ip + 4, (uint32_t)il);
 		ip[6] = nh;
 	} else {
 		ip[9] = nh;
-		put16be(ip + 2, (uint32_t)(p->l3_hdr_len + il));
-		put16be(ip + 10, 0);
-		put16be(ip + 10, ipv4_csum(ip, p->l3_hdr_len));
+		store_be16(ip + 2, (uint32_t)(p->l3_hdr_len + il));
+		store_be16(ip + 10, 0);
+		store_be16(ip + 10, ipv4_csum(ip, p->l3_hdr_len));
 	}
 	memcpy(r->out + hdr_end, inner, il);
 	r->out_len = hdr_end + il;

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "bytes.h"
 #include "frame_build.h"
 #include "gcm_ref.h"
 
@@ -42,20 +43,6 @@ enum {
 	PORT_NATT = 4500,
 };
 
-static void
-put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
 uint16_t
 fb_csum_add(uint32_t sum, const uint8_t *data, size_t len)
 {
@@ -83,8 +70,8 @@ fb_ipv4_fix_csum(uint8_t *frame, size_t ip_off)
 	uint8_t *h = frame + ip_off;
 	size_t ihl = (size_t)(h[0] & 15) * 4;
 
-	put16(h + 10, 0);
-	put16(h + 10, (uint16_t)~fb_csum_add(0, h, ihl));
+	store_be16(h + 10, 0);
+	store_be16(h + 10, (uint16_t)~fb_csum_add(0, h, ihl));
 }
 
 /* ---------------------------------------------------------------------
@@ -105,11 +92,11 @@ write_l2(uint8_t *buf, const struct fb_eth *eth, uint16_t ethertype)
 	memcpy(buf, eth->dst, 6);
 	memcpy(buf + 6, eth->src, 6);
 	if (eth->vlan) {
-		put16(buf + o, ETHERTYPE_VLAN);
-		put16(buf + o + 2, eth->tci);
+		store_be16(buf + o, ETHERTYPE_VLAN);
+		store_be16(buf + o + 2, eth->tci);
 		o += VLAN_TAG;
 	}
-	put16(buf + o, ethertype);
+	store_be16(buf + o, ethertype);
 	return o + 2;
 }
 
@@ -164,9 +151,9 @@ write_ipv4(uint8_t *h, const struct fb_ip *ip, uint8_t proto, size_t l4_len)
 		return -1;
 	h[0] = (uint8_t)(0x40 | hl / 4);
 	h[1] = ip->tos;
-	put16(h + 2, (uint32_t)tot);
-	put16(h + 4, ip->id);
-	put16(h + 6, flags | ip->frag_off);
+	store_be16(h + 2, (uint32_t)tot);
+	store_be16(h + 4, ip->id);
+	store_be16(h + 6, flags | ip->frag_off);
 	h[8] = ip->ttl;
 	h[9] = proto;
 	memcpy(h + 12, ip->src, 4);
@@ -186,12 +173,12 @@ write_ipv6_ext(uint8_t *p, uint8_t type, uint8_t nh, const struct fb_ip *ip)
 	memset(p, 0, ipv6_ext_len(type));
 	p[0] = nh;
 	if (type == PROTO_FRAGMENT) {
-		put16(p + 2, (uint32_t)(ip->frag_off << 3) | (ip->mf ? 1 : 0));
-		put32(p + 4, ip->id);
+		store_be16(p + 2, (uint32_t)(ip->frag_off << 3) | (ip->mf ? 1 : 0));
+		store_be32(p + 4, ip->id);
 	} else if (type == PROTO_AH) {
 		p[1] = IPV6_AH_LEN / 4 - 2;
-		put32(p + 4, 0x1000u + ip->id);   /* SPI */
-		put32(p + 8, 1);                 /* sequence number */
+		store_be32(p + 4, 0x1000u + ip->id);   /* SPI */
+		store_be32(p + 8, 1);                 /* sequence number */
 	} else {
 		/* Hdr Ext Len 0, then a PadN option filling the 6 bytes. */
 		p[2] = 1;
@@ -213,7 +200,7 @@ write_ipv6(uint8_t *h, const struct fb_ip *ip, uint8_t proto, size_t l4_len)
 	h[1] = (uint8_t)(ip->tos << 4);
 	h[2] = 0;
 	h[3] = 0;
-	put16(h + 4, (uint32_t)plen);
+	store_be16(h + 4, (uint32_t)plen);
 	h[6] = ip->n_ext > 0 ? ip->ext[0] : proto;
 	h[7] = ip->ttl;
 	memcpy(h + 8, ip->src, 16);
@@ -305,14 +292,14 @@ l4_csum(const struct fb_ip *ip, uint8_t proto, const uint8_t *seg,
 	if (ip->ipv6) {
 		memcpy(pseudo, ip->src, 16);
 		memcpy(pseudo + 16, ip->dst, 16);
-		put32(pseudo + 32, (uint32_t)seg_len);
-		put32(pseudo + 36, proto);
+		store_be32(pseudo + 32, (uint32_t)seg_len);
+		store_be32(pseudo + 36, proto);
 		n = 40;
 	} else {
 		memcpy(pseudo, ip->src, 4);
 		memcpy(pseudo + 4, ip->dst, 4);
-		put16(pseudo + 8, proto);
-		put16(pseudo + 10, (uint32_t)seg_len);
+		store_be16(pseudo + 8, proto);
+		store_be16(pseudo + 10, (uint32_t)seg_len);
 		n = 12;
 	}
 	sum = fb_csum_add(0, pseudo, n);
@@ -346,24 +333,24 @@ write_l4_header(uint8_t *p, uint8_t proto, uint16_t sport, uint16_t dport,
 	memset(p, 0, fb_l4_header_len(proto));
 	switch (proto) {
 	case PROTO_UDP:
-		put16(p, sport);
-		put16(p + 2, dport);
-		put16(p + 4, (uint32_t)seg_len);
+		store_be16(p, sport);
+		store_be16(p + 2, dport);
+		store_be16(p + 4, (uint32_t)seg_len);
 		break;
 	case PROTO_TCP:
-		put16(p, sport);
-		put16(p + 2, dport);
-		put32(p + 4, 0x10000000u + sport);   /* sequence number */
-		put32(p + 8, 0x20000000u + dport);   /* acknowledgment */
+		store_be16(p, sport);
+		store_be16(p + 2, dport);
+		store_be32(p + 4, 0x10000000u + sport);   /* sequence number */
+		store_be32(p + 8, 0x20000000u + dport);   /* acknowledgment */
 		p[12] = TCP_HDR / 4 << 4;
 		p[13] = 0x18;                        /* PSH, ACK */
-		put16(p + 14, 0xFFFF);               /* window */
+		store_be16(p + 14, 0xFFFF);               /* window */
 		break;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
 		p[0] = proto == PROTO_ICMP ? 8 : 128;   /* echo request */
-		put16(p + 4, sport);                    /* identifier */
-		put16(p + 6, dport);                    /* sequence number */
+		store_be16(p + 4, sport);                    /* identifier */
+		store_be16(p + 6, dport);                    /* sequence number */
 		break;
 	default:
 		break;
@@ -376,17 +363,17 @@ fill_l4_csum(uint8_t *seg, size_t seg_len, const struct fb_ip *ip,
 {
 	switch (proto) {
 	case PROTO_UDP:
-		put16(seg + 6, l4_csum(ip, proto, seg, seg_len));
+		store_be16(seg + 6, l4_csum(ip, proto, seg, seg_len));
 		break;
 	case PROTO_TCP:
-		put16(seg + 16, l4_csum(ip, proto, seg, seg_len));
+		store_be16(seg + 16, l4_csum(ip, proto, seg, seg_len));
 		break;
 	case PROTO_ICMP:
 		/* ICMPv4 has no pseudo header (RFC 792). */
-		put16(seg + 2, (uint16_t)~fb_csum_add(0, seg, seg_len));
+		store_be16(seg + 2, (uint16_t)~fb_csum_add(0, seg, seg_len));
 		break;
 	case PROTO_ICMPV6:
-		put16(seg + 2, l4_csum(ip, proto, seg, seg_len));
+		store_be16(seg + 2, l4_csum(ip, proto, seg, seg_len));
 		break;
 	default:
 		break;
@@ -458,10 +445,10 @@ udp_begin(uint8_t *buf, size_t cap, const struct fb_eth *eth,
 		return -1;
 	info->udp_off = info->l4_off;
 	u = buf + info->udp_off;
-	put16(u, udp->sport);
-	put16(u + 2, udp->dport);
-	put16(u + 4, (uint32_t)ulen);
-	put16(u + 6, 0);
+	store_be16(u, udp->sport);
+	store_be16(u + 2, udp->dport);
+	store_be16(u + 4, (uint32_t)ulen);
+	store_be16(u + 6, 0);
 	return 0;
 }
 
@@ -475,7 +462,7 @@ udp_finish(uint8_t *buf, const struct fb_ip *ip, const struct fb_udp *udp,
 
 	if (!ip->ipv6 && udp->zero_csum)
 		return;
-	put16(u + 6, l4_csum(ip, PROTO_UDP, u, seg_len));
+	store_be16(u + 6, l4_csum(ip, PROTO_UDP, u, seg_len));
 }
 
 int
@@ -529,7 +516,7 @@ fb_ike_frame(uint8_t *buf, size_t cap, const struct fb_eth *eth,
 	p[17] = 0x20;                 /* IKEv2 */
 	p[18] = 34;                   /* IKE_SA_INIT */
 	p[19] = 0x08;                 /* initiator */
-	put32(p + 24, (uint32_t)ike_len);
+	store_be32(p + 24, (uint32_t)ike_len);
 	for (size_t i = 0; i < body_len; i++)
 		p[IKE_HDR + i] = (uint8_t)(i * 7 + 1);
 	udp_finish(buf, ip, &udp, info);
@@ -552,11 +539,11 @@ fb_arp_frame(uint8_t *buf, size_t cap, const struct fb_eth *eth,
 	memset(info, 0, sizeof(*info));
 	l2 = write_l2(buf, eth, ETHERTYPE_ARP);
 	a = buf + l2;
-	put16(a, 1);                  /* Ethernet */
-	put16(a + 2, ETHERTYPE_IPV4);
+	store_be16(a, 1);                  /* Ethernet */
+	store_be16(a + 2, ETHERTYPE_IPV4);
 	a[4] = 6;
 	a[5] = 4;
-	put16(a + 6, op);
+	store_be16(a + 6, op);
 	memcpy(a + 8, eth->src, 6);
 	memcpy(a + 14, sender_ip, 4);
 	if (op == 2)
@@ -663,13 +650,13 @@ esp_trailer(uint8_t *pt, size_t ct_len, size_t pad, const struct fb_esp *esp)
 static size_t
 esp_aad(const struct fb_esp *esp, uint8_t aad[12])
 {
-	put32(aad, esp->spi);
+	store_be32(aad, esp->spi);
 	if (!esp->esn) {
-		put32(aad + 4, (uint32_t)esp->seq);
+		store_be32(aad + 4, (uint32_t)esp->seq);
 		return 8;
 	}
-	put32(aad + 4, (uint32_t)(esp->seq >> 32));
-	put32(aad + 8, (uint32_t)esp->seq);
+	store_be32(aad + 4, (uint32_t)(esp->seq >> 32));
+	store_be32(aad + 8, (uint32_t)esp->seq);
 	return 12;
 }
 
@@ -693,8 +680,8 @@ fb_esp_packet(uint8_t *buf, size_t cap, const struct fb_esp *esp,
 	if (total > cap)
 		return -1;
 
-	put32(buf, esp->spi);
-	put32(buf + 4, (uint32_t)esp->seq);
+	store_be32(buf, esp->spi);
+	store_be32(buf + 4, (uint32_t)esp->seq);
 	memcpy(buf + FB_ESP_HDR, esp->iv, FB_ESP_IV);
 	ct = buf + FB_ESP_HDR + FB_ESP_IV;
 	if (payload_len > 0)

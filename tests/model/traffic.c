@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "frame_build.h"
 #include "prng.h"
 #include "spisync_hw.h"
@@ -917,15 +918,6 @@ gen_old(struct traffic *t, struct out *o)
  * Frames that fail: tampered, malformed
  * ------------------------------------------------------------------- */
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static uint8_t
 nonzero_mask(struct traffic *t)
 {
@@ -971,7 +963,7 @@ gen_tamper(struct traffic *t, struct out *o, enum traffic_kind kind)
 		break;
 	default:
 		/* a later, still unseen number: passes the window, fails the ICV */
-		put_be32(o->frame + fi->esp_off + 4,
+		store_be32(o->frame + fi->esp_off + 4,
 		    (uint32_t)(f.esp.seq + 1 + rnd(t, 50)));
 		break;
 	}
@@ -1078,8 +1070,8 @@ gen_runt(struct traffic *t, struct out *o)
 	n = snd->sa.udp_encap ? 8 + rnd(t, (uint32_t)(body - 8)) :
 	    rnd(t, (uint32_t)body);
 	prng_fill(&t->rng, esp, sizeof(esp));
-	put_be32(esp, snd->sa.spi);
-	put_be32(esp + 4, (uint32_t)snd->next);
+	store_be32(esp, snd->sa.spi);
+	store_be32(esp + 4, (uint32_t)snd->next);
 	if (snd->sa.udp_encap ?
 	    fb_udp_frame(o->frame, FRAME_CAP, &f.eth, &f.ip, &f.udp, esp, n,
 	    &f.fi) :

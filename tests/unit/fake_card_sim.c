@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+#include "card_sim_fifo.h"
 #include "fake_card_sim.h"
 
 /* Clocks one AXI4-Lite transaction takes in the fake. */
@@ -14,14 +16,15 @@ enum { MMIO_CLOCKS = 4 };
 /* Clocks from a frame's last beat to its delivery. */
 enum { LATENCY_CLOCKS = 20 };
 
+/* One allocation per queued frame: the queue frees it whole. */
 struct wire_frame {
-	uint8_t *data;
 	size_t len;
+	uint8_t data[];
 };
 
 struct host_entry {
-	struct card_host_frame *frame;
 	uint64_t ready;             /* cycle it can be pulled */
+	struct card_host_frame frame;
 };
 
 struct drop {
@@ -38,16 +41,12 @@ struct card_sim {
 	uint64_t wire_beats;
 	uint64_t arrivals;
 
-	struct wire_frame *wire;    /* FIFO */
-	size_t wire_head, wire_count, wire_cap;
+	struct card_sim_fifo wire;  /* struct wire_frame * */
 	size_t beats_left;          /* of the head frame; 0: not started */
 	unsigned gap_left;
 
-	struct host_entry *host;    /* FIFO, ready times increasing */
-	size_t host_head, host_count, host_cap;
-
-	uint8_t (*events)[SPISYNC_EVENT_BYTES];
-	size_t ev_head, ev_count, ev_cap;
+	struct card_sim_fifo host;  /* struct host_entry *, ready times increasing */
+	struct card_sim_fifo events; /* uint8_t[SPISYNC_EVENT_BYTES] */
 
 	struct drop *drops;
 	size_t n_drops, drops_cap;
@@ -113,13 +112,9 @@ card_sim_create(unsigned data_width)
 static void
 clear_queues(struct card_sim *c)
 {
-	for (size_t i = 0; i < c->wire_count; i++)
-		free(c->wire[(c->wire_head + i) % c->wire_cap].data);
-	for (size_t i = 0; i < c->host_count; i++)
-		free(c->host[(c->host_head + i) % c->host_cap].frame);
-	c->wire_head = c->wire_count = 0;
-	c->host_head = c->host_count = 0;
-	c->ev_head = c->ev_count = 0;
+	card_sim_fifo_free(&c->wire);
+	card_sim_fifo_free(&c->host);
+	card_sim_fifo_free(&c->events);
 	c->beats_left = 0;
 	c->gap_left = 0;
 }
@@ -130,9 +125,6 @@ card_sim_destroy(struct card_sim *c)
 	if (c == NULL)
 		return;
 	clear_queues(c);
-	free(c->wire);
-	free(c->host);
-	free(c->events);
 	free(c->drops);
 	free(c->f.writes);
 	if (current == c)
@@ -156,46 +148,24 @@ card_sim_reset(struct card_sim *c)
 }
 
 static void
-put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
 emit_event(struct card_sim *c, const struct wire_frame *w, uint64_t arrival)
 {
-	uint8_t *r;
+	/* zeroed: the fields not set below read as 0 */
+	uint8_t *r = calloc(1, SPISYNC_EVENT_BYTES);
 
-	if (c->ev_count == c->ev_cap) {
-		/* linearize, then grow */
-		uint8_t (*n)[SPISYNC_EVENT_BYTES] = calloc(c->ev_cap ?
-		    c->ev_cap * 2 : 16, SPISYNC_EVENT_BYTES);
-
-		if (n == NULL)
-			abort();
-		for (size_t i = 0; i < c->ev_count; i++)
-			memcpy(n[i], c->events[(c->ev_head + i) % c->ev_cap],
-			    SPISYNC_EVENT_BYTES);
-		free(c->events);
-		c->events = n;
-		c->ev_head = 0;
-		c->ev_cap = c->ev_cap ? c->ev_cap * 2 : 16;
-	}
-	r = c->events[(c->ev_head + c->ev_count) % c->ev_cap];
-	c->ev_count++;
-	memset(r, 0, SPISYNC_EVENT_BYTES);
+	if (r == NULL || card_sim_fifo_push(&c->events, r) != 0)
+		abort();	/* a test helper: out of memory ends the test */
 	r[SPISYNC_EVF_TYPE_OFF] = SPISYNC_EV_SA_MISS;
-	put_le(r + SPISYNC_EVF_FRAME_LEN_OFF, w->len, 2);
-	put_le(r + SPISYNC_EVF_SPI_OFF, 0x1000 + arrival, 4);
-	put_le(r + SPISYNC_EVF_TIME_NS_OFF, c->cycles * 3, 8);
+	store_le16(r + SPISYNC_EVF_FRAME_LEN_OFF, (uint32_t)w->len);
+	store_le32(r + SPISYNC_EVF_SPI_OFF, (uint32_t)(0x1000 + arrival));
+	store_le64(r + SPISYNC_EVF_TIME_NS_OFF, c->cycles * 3);
 	/* IPv4 addresses of an untagged frame, when it is long enough */
 	if (w->len >= 34) {
 		memcpy(r + SPISYNC_EVF_SRC_OFF, w->data + 26, 4);
 		memcpy(r + SPISYNC_EVF_DST_OFF, w->data + 30, 4);
 	}
-	put_le(r + SPISYNC_EVF_SEQ_OFF, arrival + 1, 4);
-	put_le(r + SPISYNC_EVF_RX_SEQ_OFF, arrival & 0xffff, 2);
+	store_le32(r + SPISYNC_EVF_SEQ_OFF, (uint32_t)(arrival + 1));
+	store_le16(r + SPISYNC_EVF_RX_SEQ_OFF, (uint32_t)(arrival & 0xffff));
 }
 
 static const struct drop *
@@ -209,12 +179,12 @@ find_drop(const struct card_sim *c, uint64_t arrival)
 
 /* The frame's last beat has arrived: decide and queue its outcome. */
 static void
-receive(struct card_sim *c, struct wire_frame *w)
+receive(struct card_sim *c, const struct wire_frame *w)
 {
 	const uint64_t arrival = c->arrivals++;
 	const struct drop every = { arrival, SPISYNC_R_SA_NOT_FOUND_V4, true };
 	const struct drop *d = find_drop(c, arrival);
-	struct card_host_frame *h;
+	struct host_entry *h;
 
 	if (d == NULL && c->drop_every != 0 &&
 	    arrival % c->drop_every == c->drop_every - 1)
@@ -228,55 +198,39 @@ receive(struct card_sim *c, struct wire_frame *w)
 		return;
 	}
 	c->f.live[SPISYNC_R_PASS_THROUGH]++;
+	/* zeroed: the bytes past len are pulled as 0 */
 	h = calloc(1, sizeof(*h));
-	if (h == NULL)
-		abort();
-	memcpy(h->data, w->data, w->len);
-	h->len = w->len;
-	h->outcome = SPISYNC_R_PASS_THROUGH;
-	h->sa_index = SPISYNC_SA_INDEX_NONE;
-	h->rx_seq = (uint16_t)arrival;
-	if (c->host_count == c->host_cap) {
-		struct host_entry *n = calloc(c->host_cap ? c->host_cap * 2 :
-		    16, sizeof(*n));
-
-		if (n == NULL)
-			abort();
-		for (size_t i = 0; i < c->host_count; i++)
-			n[i] = c->host[(c->host_head + i) % c->host_cap];
-		free(c->host);
-		c->host = n;
-		c->host_head = 0;
-		c->host_cap = c->host_cap ? c->host_cap * 2 : 16;
-	}
-	c->host[(c->host_head + c->host_count) % c->host_cap] =
-	    (struct host_entry){ h, c->cycles + LATENCY_CLOCKS };
-	c->host_count++;
+	if (h == NULL || card_sim_fifo_push(&c->host, h) != 0)
+		abort();	/* a test helper: out of memory ends the test */
+	h->ready = c->cycles + LATENCY_CLOCKS;
+	memcpy(h->frame.data, w->data, w->len);
+	h->frame.len = w->len;
+	h->frame.outcome = SPISYNC_R_PASS_THROUGH;
+	h->frame.sa_index = SPISYNC_SA_INDEX_NONE;
+	h->frame.rx_seq = (uint16_t)arrival;
 }
 
 static void
 clock_once(struct card_sim *c)
 {
 	const size_t beat_bytes = c->width / 8;
-	struct wire_frame *w;
+	const struct wire_frame *w;
 
 	c->cycles++;
 	if (c->gap_left > 0) {
 		c->gap_left--;
 		return;
 	}
-	if (c->wire_count == 0)
+	if (c->wire.count == 0)
 		return;
-	w = &c->wire[c->wire_head];
+	w = card_sim_fifo_at(&c->wire, 0);
 	if (c->beats_left == 0)
 		c->beats_left = (w->len + beat_bytes - 1) / beat_bytes;
 	c->beats_left--;
 	c->wire_beats++;
 	if (c->beats_left == 0) {
 		receive(c, w);
-		free(w->data);
-		c->wire_head = (c->wire_head + 1) % c->wire_cap;
-		c->wire_count--;
+		free(card_sim_fifo_pop(&c->wire));
 		c->gap_left = c->gap;
 	}
 }
@@ -288,17 +242,29 @@ card_sim_step(struct card_sim *c, uint64_t clocks)
 		clock_once(c);
 }
 
+/* Every frame sent and the last one (the latest ready time) pullable. */
+static bool
+all_delivered(const struct card_sim *c)
+{
+	const struct host_entry *last;
+
+	if (c->wire.count != 0)
+		return false;
+	if (c->host.count == 0)
+		return true;
+	last = card_sim_fifo_at(&c->host, c->host.count - 1);
+	return last->ready <= c->cycles;
+}
+
 bool
 card_sim_drain(struct card_sim *c, uint64_t max_clocks)
 {
 	for (uint64_t i = 0; i < max_clocks; i++) {
-		if (c->wire_count == 0 && (c->host_count == 0 ||
-		    c->host[(c->host_head + c->host_count - 1) %
-		    c->host_cap].ready <= c->cycles))
+		if (all_delivered(c))
 			return true;
 		clock_once(c);
 	}
-	return c->wire_count == 0;
+	return c->wire.count == 0;
 }
 
 static void
@@ -438,26 +404,15 @@ card_sim_push_frame(struct card_sim *c, const uint8_t *data, size_t len,
 	(void)mac_err;
 	if (len == 0 || len > CARD_SIM_MAX_FRAME)
 		return -1;
-	if (c->wire_count == c->wire_cap) {
-		struct wire_frame *n = calloc(c->wire_cap ? c->wire_cap * 2 :
-		    16, sizeof(*n));
-
-		if (n == NULL)
-			return -1;
-		for (size_t i = 0; i < c->wire_count; i++)
-			n[i] = c->wire[(c->wire_head + i) % c->wire_cap];
-		free(c->wire);
-		c->wire = n;
-		c->wire_head = 0;
-		c->wire_cap = c->wire_cap ? c->wire_cap * 2 : 16;
-	}
-	w = &c->wire[(c->wire_head + c->wire_count) % c->wire_cap];
-	w->data = malloc(len);
-	if (w->data == NULL)
+	w = malloc(sizeof(*w) + len);
+	if (w == NULL)
 		return -1;
 	memcpy(w->data, data, len);
 	w->len = len;
-	c->wire_count++;
+	if (card_sim_fifo_push(&c->wire, w) != 0) {
+		free(w);
+		return -1;
+	}
 	return 0;
 }
 
@@ -478,28 +433,27 @@ card_sim_set_host_ready(struct card_sim *c, unsigned percent, uint64_t seed)
 int
 card_sim_pull_host(struct card_sim *c, struct card_host_frame *out)
 {
-	struct host_entry *e;
+	const struct host_entry *e;
 
-	if (c->host_count == 0)
+	if (c->host.count == 0)
 		return 0;
-	e = &c->host[c->host_head];
+	e = card_sim_fifo_at(&c->host, 0);
 	if (e->ready > c->cycles)
 		return 0;
-	memcpy(out, e->frame, sizeof(*out));
-	free(e->frame);
-	c->host_head = (c->host_head + 1) % c->host_cap;
-	c->host_count--;
+	memcpy(out, &e->frame, sizeof(*out));
+	free(card_sim_fifo_pop(&c->host));
 	return 1;
 }
 
 int
 card_sim_pull_event(struct card_sim *c, uint8_t record[64])
 {
-	if (c->ev_count == 0)
+	uint8_t *rec = card_sim_fifo_pop(&c->events);
+
+	if (rec == NULL)
 		return 0;
-	memcpy(record, c->events[c->ev_head], SPISYNC_EVENT_BYTES);
-	c->ev_head = (c->ev_head + 1) % c->ev_cap;
-	c->ev_count--;
+	memcpy(record, rec, SPISYNC_EVENT_BYTES);
+	free(rec);
 	return 1;
 }
 

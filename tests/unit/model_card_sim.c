@@ -18,14 +18,10 @@
 
 #include "card_model.h"
 #include "card_sim.h"
+#include "card_sim_fifo.h"
 #include "spisync_hw.h"
 
-enum { MMIO_CLOCKS = 4, FIFO_START = 64 };
-
-struct fifo {
-	void **items;
-	size_t head, count, cap;
-};
+enum { MMIO_CLOCKS = 4 };
 
 struct card_sim {
 	struct card_model *model;
@@ -37,55 +33,10 @@ struct card_sim {
 	uint32_t stage[SPISYNC_SA_WORDS];
 	uint64_t snap[SPISYNC_NUM_REASONS];
 	uint64_t stats[4];
-	struct fifo host;	/* struct card_host_frame * */
-	struct fifo events;	/* uint8_t[64] */
+	struct card_sim_fifo host;	/* struct card_host_frame * */
+	struct card_sim_fifo events;	/* uint8_t[64] */
 	struct model_result result;
 };
-
-static int
-fifo_push(struct fifo *f, void *item)
-{
-	if (f->count == f->cap) {
-		const size_t n = f->cap != 0 ? f->cap * 2 : FIFO_START;
-		void **items = malloc(n * sizeof(*items));
-
-		if (items == NULL)
-			return -1;
-		for (size_t i = 0; i < f->count; i++)
-			items[i] = f->items[(f->head + i) % f->cap];
-		free(f->items);
-		f->items = items;
-		f->head = 0;
-		f->cap = n;
-	}
-	f->items[(f->head + f->count) % f->cap] = item;
-	f->count++;
-	return 0;
-}
-
-static void *
-fifo_pop(struct fifo *f)
-{
-	void *item;
-
-	if (f->count == 0)
-		return NULL;
-	item = f->items[f->head];
-	f->head = (f->head + 1) % f->cap;
-	f->count--;
-	return item;
-}
-
-static void
-fifo_free(struct fifo *f)
-{
-	void *item;
-
-	while ((item = fifo_pop(f)) != NULL)
-		free(item);
-	free(f->items);
-	memset(f, 0, sizeof(*f));
-}
 
 struct card_sim *
 card_sim_create(unsigned data_width)
@@ -112,8 +63,8 @@ card_sim_destroy(struct card_sim *c)
 	if (c == NULL)
 		return;
 	card_model_destroy(c->model);
-	fifo_free(&c->host);
-	fifo_free(&c->events);
+	card_sim_fifo_free(&c->host);
+	card_sim_fifo_free(&c->events);
 	free(c);
 }
 
@@ -130,8 +81,8 @@ card_sim_reset(struct card_sim *c)
 	c->model = card_model_create();
 	if (c->model == NULL)
 		abort();	/* a test helper: out of memory ends the run */
-	fifo_free(&c->host);
-	fifo_free(&c->events);
+	card_sim_fifo_free(&c->host);
+	card_sim_fifo_free(&c->events);
 	c->cycles += 4;
 	c->wire_due = c->cycles;
 }
@@ -284,7 +235,7 @@ card_sim_push_frame(struct card_sim *c, const uint8_t *data, size_t len,
 		if (rec == NULL)
 			return -1;
 		memcpy(rec, r->event_rec, SPISYNC_EVENT_BYTES);
-		if (fifo_push(&c->events, rec) != 0) {
+		if (card_sim_fifo_push(&c->events, rec) != 0) {
 			free(rec);
 			return -1;
 		}
@@ -299,7 +250,7 @@ card_sim_push_frame(struct card_sim *c, const uint8_t *data, size_t len,
 		h->outcome = r->outcome;
 		h->sa_index = (uint16_t)r->sa_index;
 		h->rx_seq = r->rx_seq;
-		if (fifo_push(&c->host, h) != 0) {
+		if (card_sim_fifo_push(&c->host, h) != 0) {
 			free(h);
 			return -1;
 		}
@@ -341,7 +292,7 @@ card_sim_drain(struct card_sim *c, uint64_t max_clocks)
 int
 card_sim_pull_host(struct card_sim *c, struct card_host_frame *out)
 {
-	struct card_host_frame *h = fifo_pop(&c->host);
+	struct card_host_frame *h = card_sim_fifo_pop(&c->host);
 
 	if (h == NULL)
 		return 0;
@@ -353,7 +304,7 @@ card_sim_pull_host(struct card_sim *c, struct card_host_frame *out)
 int
 card_sim_pull_event(struct card_sim *c, uint8_t record[64])
 {
-	uint8_t *rec = fifo_pop(&c->events);
+	uint8_t *rec = card_sim_fifo_pop(&c->events);
 
 	if (rec == NULL)
 		return 0;

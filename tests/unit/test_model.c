@@ -30,6 +30,7 @@
 
 #include <cmocka.h>
 
+#include "bytes.h"
 #include "card_model.h"
 #include "frame_build.h"
 #include "gcm_ref.h"
@@ -52,32 +53,6 @@ static struct model_result g_r;
 /* ---------------------------------------------------------------------
  * Independent helpers
  * ------------------------------------------------------------------- */
-
-static unsigned
-rd16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
-}
-
-static void
-wr16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, v >> 16);
-	wr16(p + 2, v & 0xFFFF);
-}
 
 /* RFC 1071: the ones' complement sum of the 16-bit words. */
 static uint32_t
@@ -107,14 +82,14 @@ l4_csum_ok(bool v6, const uint8_t *src, const uint8_t *dst, uint8_t proto,
 	if (v6) {
 		memcpy(ph, src, 16);
 		memcpy(ph + 16, dst, 16);
-		wr32(ph + 32, (uint32_t)n);
+		store_be32(ph + 32, (uint32_t)n);
 		ph[39] = proto;
 		phn = 40;
 	} else {
 		memcpy(ph, src, 4);
 		memcpy(ph + 4, dst, 4);
 		ph[9] = proto;
-		wr16(ph + 10, (unsigned)n);
+		store_be16(ph + 10, (unsigned)n);
 		phn = 12;
 	}
 	return ones_sum(ones_sum(0, ph, phn), seg, n) == 0xFFFF;
@@ -382,9 +357,9 @@ vector_fn(const struct gcm_vector *v, const char *path, unsigned long lineno,
 {
 	struct vec_state *st = arg;
 	bool esn = v->aad_len == 12;
-	uint32_t spi = rd32(v->aad);
-	uint64_t s = esn ? (uint64_t)rd32(v->aad + 4) << 32 | rd32(v->aad + 8) :
-	    rd32(v->aad + 4);
+	uint32_t spi = load_be32(v->aad);
+	uint64_t s = esn ? (uint64_t)load_be32(v->aad + 4) << 32 | load_be32(v->aad + 8) :
+	    load_be32(v->aad + 4);
 	struct card_model *m;
 	struct model_sa sa;
 	struct fb_eth eth;
@@ -453,7 +428,7 @@ vector_fn(const struct gcm_vector *v, const char *path, unsigned long lineno,
 	il = v->pt_len - 2 - padlen;
 	out = g_r.out;
 	if (g_r.out_len != 34 + il || out[14 + 9] != v->pt[v->pt_len - 1] ||
-	    rd16(out + 16) != 20 + il || !ipv4_csum_ok(out + 14, 20) ||
+	    load_be16(out + 16) != 20 + il || !ipv4_csum_ok(out + 14, 20) ||
 	    memcmp(out + 34, v->pt, il) != 0 ||
 	    memcmp(out + 26, V4_PEER, 4) != 0 ||
 	    memcmp(out + 30, V4_CARD, 4) != 0) {
@@ -517,7 +492,7 @@ test_builder_headers(void **state)
 	memcpy(want + sizeof(hand), payload, 16);
 	/* total length 28 + 16 = 44 = 0x2c; checksum by hand below */
 	sum = ones_sum(0, want + 18, 28);
-	wr16(want + 18 + 10, (uint16_t)~sum);
+	store_be16(want + 18 + 10, (uint16_t)~sum);
 	fill_eth(&eth, true);
 	eth.pad_min = false;
 	fill_ip(&ip, false, NULL);
@@ -536,7 +511,7 @@ test_builder_headers(void **state)
 	ip.len_delta = 3;
 	assert_int_equal(fb_ip_frame(g_buf, sizeof(g_buf), &eth, &ip, 50,
 	    payload, 16, &fi), 0);
-	assert_int_equal(rd16(g_buf + 20), 44 + 3);
+	assert_int_equal(load_be16(g_buf + 20), 44 + 3);
 	assert_false(ipv4_csum_ok(g_buf + 18, 28));
 
 	/* IPv6 UDP: checksum over the pseudo header; payload length */
@@ -545,12 +520,12 @@ test_builder_headers(void **state)
 	assert_int_equal(fb_udp_frame(g_buf, sizeof(g_buf), &eth, &ip, &udp,
 	    payload, 16, &fi), 0);
 	assert_int_equal(fi.len, 14 + 40 + 8 + 16);
-	assert_int_equal(rd16(g_buf + 12), 0x86DD);
+	assert_int_equal(load_be16(g_buf + 12), 0x86DD);
 	assert_int_equal(g_buf[14] >> 4, 6);
-	assert_int_equal(rd16(g_buf + 18), 24);
+	assert_int_equal(load_be16(g_buf + 18), 24);
 	assert_int_equal(g_buf[20], 17);
-	assert_int_equal(rd16(g_buf + 54 + 4), 24);
-	assert_true(rd16(g_buf + 54 + 6) != 0);
+	assert_int_equal(load_be16(g_buf + 54 + 4), 24);
+	assert_true(load_be16(g_buf + 54 + 6) != 0);
 	assert_true(l4_csum_ok(true, V6_PEER, V6_CARD, 17, g_buf + 54, 24));
 
 	/* IPv4 ESP in UDP: checksum zero (RFC 3948) */
@@ -558,7 +533,7 @@ test_builder_headers(void **state)
 	udp.zero_csum = true;
 	assert_int_equal(fb_udp_frame(g_buf, sizeof(g_buf), &eth, &ip, &udp,
 	    payload, 16, &fi), 0);
-	assert_int_equal(rd16(g_buf + 34 + 6), 0);
+	assert_int_equal(load_be16(g_buf + 34 + 6), 0);
 	assert_true(ipv4_csum_ok(g_buf + 14, 20));
 
 	/* IPv6 extension chain: hop-by-hop, fragment, then ESP */
@@ -575,8 +550,8 @@ test_builder_headers(void **state)
 		assert_int_equal(g_buf[20], 0);          /* IPv6 nh: hop-by-hop */
 		assert_int_equal(g_buf[54], 44);         /* its nh: fragment */
 		assert_int_equal(g_buf[62], 50);         /* fragment's nh: ESP */
-		assert_int_equal(rd16(g_buf + 64), 3 << 3 | 1);
-		assert_int_equal(rd16(g_buf + 18), 16 + 16);
+		assert_int_equal(load_be16(g_buf + 64), 3 << 3 | 1);
+		assert_int_equal(load_be16(g_buf + 18), 16 + 16);
 		assert_int_equal(fi.len, 14 + 40 + 16 + 16);
 	}
 
@@ -587,8 +562,8 @@ test_builder_headers(void **state)
 		assert_int_equal(fb_arp_frame(g_buf, sizeof(g_buf), &eth, 1, a,
 		    b, &fi), 0);
 		assert_int_equal(fi.len, 60);
-		assert_int_equal(rd16(g_buf + 12), 0x0806);
-		assert_int_equal(rd16(g_buf + 20), 1);
+		assert_int_equal(load_be16(g_buf + 12), 0x0806);
+		assert_int_equal(load_be16(g_buf + 20), 1);
 	}
 
 	/* transport segments check out by this file's own sums */
@@ -640,7 +615,7 @@ test_builder_trailer(void **state)
 	memcpy(nonce, sa.salt, 4);
 	memcpy(nonce + 4, g_buf + fi.esp_off + 8, 8);
 	memcpy(aad, g_buf + fi.esp_off, 8);
-	assert_int_equal(rd32(aad + 4), 9);
+	assert_int_equal(load_be32(aad + 4), 9);
 	assert_int_equal(gcm_ref_decrypt(sa.key, 16, nonce, aad, 8,
 	    g_buf + fi.ct_off, fi.ct_len, g_buf + fi.icv_off, 16, pt), 1);
 	for (unsigned i = 0; i < 9; i++)
@@ -665,13 +640,13 @@ test_builder_trailer(void **state)
 	sa.esn = true;
 	sp.pad_fault = FB_PAD_OK;
 	build(&sa, 0x0000000500000007ull, &sp, &fi);
-	assert_int_equal(rd32(g_buf + fi.esp_off + 4), 7);
+	assert_int_equal(load_be32(g_buf + fi.esp_off + 4), 7);
 	{
 		uint8_t aad12[12];
 
 		memcpy(aad12, g_buf + fi.esp_off, 4);
-		wr32(aad12 + 4, 5);
-		wr32(aad12 + 8, 7);
+		store_be32(aad12 + 4, 5);
+		store_be32(aad12 + 8, 7);
 		memcpy(nonce + 4, g_buf + fi.esp_off + 8, 8);
 		assert_int_equal(gcm_ref_decrypt(sa.key, 16, nonce, aad12, 12,
 		    g_buf + fi.ct_off, fi.ct_len, g_buf + fi.icv_off, 16, pt),
@@ -703,9 +678,9 @@ test_parse_l2_and_ipv4(void **state)
 	expect(m, g_buf, 17, false, SPISYNC_R_MALFORMED, "tagged, 17 bytes");
 	/* 4: other ethertypes; a tag in front changes nothing */
 	memcpy(g_buf2, g_buf, len);
-	wr16(g_buf2 + 16, 0x88CC);
+	store_be16(g_buf2 + 16, 0x88CC);
 	expect(m, g_buf2, len, false, SPISYNC_R_PASS_THROUGH, "LLDP");
-	wr16(g_buf2 + 12, 0x88A8);
+	store_be16(g_buf2 + 12, 0x88A8);
 	expect(m, g_buf2, len, false, SPISYNC_R_PASS_THROUGH, "QinQ");
 	/* the good frame, tagged and not */
 	expect(m, g_buf, len, false, SPISYNC_R_DECRYPTED, "tagged ESP");
@@ -742,7 +717,7 @@ test_parse_l2_and_ipv4(void **state)
 	fb_ipv4_fix_csum(g_buf2, 14);
 	expect(m, g_buf2, len, false, SPISYNC_R_MALFORMED, "ESP ihl 16");
 	memcpy(g_buf2, g_buf, len);
-	wr16(g_buf2 + 16, 19);                   /* tot < ihl */
+	store_be16(g_buf2 + 16, 19);                   /* tot < ihl */
 	fb_ipv4_fix_csum(g_buf2, 14);
 	expect(m, g_buf2, len, false, SPISYNC_R_MALFORMED, "ESP tot < ihl");
 	sp.ip_len_delta = 1;
@@ -799,9 +774,9 @@ test_parse_l2_and_ipv4(void **state)
 	sp.mf = false;
 	len = build(&u, 2, &sp, &fi);
 	memcpy(g_buf2, g_buf, len);
-	wr16(g_buf2 + 36, 500);
+	store_be16(g_buf2 + 36, 500);
 	expect(m, g_buf2, len, false, SPISYNC_R_PASS_THROUGH, "UDP to 500");
-	wr16(g_buf2 + 36, 4501);
+	store_be16(g_buf2 + 36, 4501);
 	expect(m, g_buf2, len, false, SPISYNC_R_PASS_THROUGH, "UDP to 4501");
 	/* non-ESP marker: IKE */
 	memcpy(g_buf2, g_buf, len);
@@ -833,12 +808,12 @@ test_parse_l2_and_ipv4(void **state)
 		assert_int_equal(g_r.sa_index, IX_V4U);
 		/* the IP length says 7: clamped, so it is a keepalive-sized
 		 * payload even though the frame holds 8 */
-		wr16(g_buf + 16, 20 + 8 + 7);
+		store_be16(g_buf + 16, 20 + 8 + 7);
 		fb_ipv4_fix_csum(g_buf, 14);
 		expect(m, g_buf, fi.len, false, SPISYNC_R_PASS_THROUGH,
 		    "IP length leaves 7 payload bytes");
 		/* tot < ihl + 8 reads as an empty payload: passed, not malformed */
-		wr16(g_buf + 16, 20 + 4);
+		store_be16(g_buf + 16, 20 + 4);
 		fb_ipv4_fix_csum(g_buf, 14);
 		expect(m, g_buf, fi.len, false, SPISYNC_R_PASS_THROUGH,
 		    "tot < ihl + 8");
@@ -852,7 +827,7 @@ test_parse_l2_and_ipv4(void **state)
 			    "IKE 500");
 			assert_int_equal(fb_ike_frame(g_buf, sizeof(g_buf), &eth,
 			    &ip, 4500, 4500, spi_i, 200, &fi), 0);
-			assert_int_equal(rd32(g_buf + 42), 0);
+			assert_int_equal(load_be32(g_buf + 42), 0);
 			expect(m, g_buf, fi.len, false, SPISYNC_R_PASS_THROUGH,
 			    "IKE 4500");
 		}
@@ -923,7 +898,7 @@ test_parse_ipv6(void **state)
 	expect(m, g_buf, 14 + 40 + 7, false, SPISYNC_R_PASS_THROUGH,
 	    "IPv6 UDP header cut");
 	memcpy(g_buf2, g_buf, len);
-	wr16(g_buf2 + 56, 4501);
+	store_be16(g_buf2 + 56, 4501);
 	expect(m, g_buf2, len, false, SPISYNC_R_PASS_THROUGH, "IPv6 UDP 4501");
 	memcpy(g_buf2, g_buf, len);
 	memset(g_buf2 + 62, 0, 4);
@@ -1071,8 +1046,8 @@ test_lookup_and_events(void **state)
 		struct fb_ip ip;
 		struct fb_info fi;
 
-		wr32(esp, a.spi);
-		wr32(esp + 4, 50);
+		store_be32(esp, a.spi);
+		store_be32(esp + 4, 50);
 		memset(esp + 8, 0xA5, 8);
 		memcpy(nonce, a.salt, 4);
 		memcpy(nonce + 4, esp + 8, 8);
@@ -1094,7 +1069,7 @@ test_lookup_and_events(void **state)
 		expect(m, g_buf, fi.len, false, SPISYNC_R_DECRYPTED, "34-byte ESP");
 		assert_int_equal(g_r.out_len, 14);
 		assert_memory_equal(g_r.out, g_buf, 12);
-		assert_int_equal(rd16(g_r.out + 12), 0x0800);
+		assert_int_equal(load_be16(g_r.out + 12), 0x0800);
 		rx++;
 	}
 
@@ -1279,7 +1254,7 @@ test_decap_tunnel(void **state)
 	expect(m, g_buf, len, false, SPISYNC_R_DECRYPTED, "tunnel v4 tagged");
 	assert_int_equal(g_r.out_len, 12 + 4 + 2 + 300);
 	assert_memory_equal(g_r.out, g_buf, 16);
-	assert_int_equal(rd16(g_r.out + 16), 0x0800);
+	assert_int_equal(load_be16(g_r.out + 16), 0x0800);
 	assert_memory_equal(g_r.out + 18, g_payload, 300);
 	assert_int_equal(g_r.sa_index, IX_V4);
 
@@ -1291,7 +1266,7 @@ test_decap_tunnel(void **state)
 	expect(m, g_buf, len, false, SPISYNC_R_DECRYPTED, "tunnel v6");
 	assert_int_equal(g_r.out_len, 12 + 2 + 1);
 	assert_memory_equal(g_r.out, g_buf, 12);
-	assert_int_equal(rd16(g_r.out + 12), 0x86DD);
+	assert_int_equal(load_be16(g_r.out + 12), 0x86DD);
 	assert_int_equal(g_r.out[14], g_payload[0]);
 
 	/* the largest padding: 255 bytes */
@@ -1306,14 +1281,14 @@ test_decap_tunnel(void **state)
 	sp.extra_pad = 0;
 	len = build(&a, 2, &sp, NULL);
 	expect(m, g_buf, len, false, SPISYNC_R_DECRYPTED, "jumbo tunnel");
-	assert_int_equal(rd16(g_r.out + 12), 0x86DD);
+	assert_int_equal(load_be16(g_r.out + 12), 0x86DD);
 	assert_int_equal(g_r.out_len, 14 + 9000);
 	assert_memory_equal(g_r.out + 14, g_payload, 9000);
 	sp.nh = 17;
 	sp.payload_len = 100;
 	len = build(&a, 3, &sp, NULL);
 	expect(m, g_buf, len, false, SPISYNC_R_DECRYPTED, "auto transport");
-	assert_int_equal(rd16(g_r.out + 12), 0x0800);
+	assert_int_equal(load_be16(g_r.out + 12), 0x0800);
 	assert_int_equal(g_r.out[14 + 9], 17);
 	card_model_destroy(m);
 }
@@ -1329,13 +1304,13 @@ check_transport(const uint8_t *frame, size_t l2, bool v6, size_t ihl,
 	assert_memory_equal(o, frame, l2);
 	if (v6) {
 		assert_memory_equal(o + l2, frame + l2, 4);
-		assert_int_equal(rd16(o + l2 + 4), il);
+		assert_int_equal(load_be16(o + l2 + 4), il);
 		assert_int_equal(o[l2 + 6], nh);
 		assert_memory_equal(o + l2 + 7, frame + l2 + 7, 33);
 	} else {
 		assert_int_equal(o[l2], frame[l2]);
 		assert_int_equal(o[l2 + 1], frame[l2 + 1]);
-		assert_int_equal(rd16(o + l2 + 2), ihl + il);
+		assert_int_equal(load_be16(o + l2 + 2), ihl + il);
 		assert_memory_equal(o + l2 + 4, frame + l2 + 4, 5);
 		assert_int_equal(o[l2 + 9], nh);
 		assert_true(ipv4_csum_ok(o + l2, ihl));
@@ -1567,8 +1542,8 @@ static bool
 delivery_ok(const uint8_t *frame, size_t len, const struct traffic_info *ti,
     const char **why)
 {
-	size_t l2 = rd16(frame + 12) == 0x8100 ? 18 : 14;
-	bool v6 = rd16(frame + l2 - 2) == 0x86DD;
+	size_t l2 = load_be16(frame + 12) == 0x8100 ? 18 : 14;
+	bool v6 = load_be16(frame + l2 - 2) == 0x86DD;
 	const uint8_t *o = g_r.out;
 	size_t ihl = v6 ? 40 : (size_t)(frame[l2] & 15) * 4;
 
@@ -1577,7 +1552,7 @@ delivery_ok(const uint8_t *frame, size_t len, const struct traffic_info *ti,
 		*why = "tunnel frame";
 		return g_r.out_len == l2 + ti->inner_len &&
 		    memcmp(o, frame, l2 - 2) == 0 &&
-		    rd16(o + l2 - 2) == (ti->next_header == 4 ? 0x0800u :
+		    load_be16(o + l2 - 2) == (ti->next_header == 4 ? 0x0800u :
 		    0x86DDu) &&
 		    memcmp(o + l2, ti->inner, ti->inner_len) == 0;
 	}
@@ -1587,10 +1562,10 @@ delivery_ok(const uint8_t *frame, size_t len, const struct traffic_info *ti,
 	    memcmp(o + l2 + ihl, ti->inner, ti->inner_len) != 0)
 		return false;
 	if (v6)
-		return rd16(o + l2 + 4) == ti->inner_len &&
+		return load_be16(o + l2 + 4) == ti->inner_len &&
 		    o[l2 + 6] == ti->next_header &&
 		    memcmp(o + l2 + 7, frame + l2 + 7, 33) == 0;
-	return rd16(o + l2 + 2) == ihl + ti->inner_len &&
+	return load_be16(o + l2 + 2) == ihl + ti->inner_len &&
 	    o[l2 + 9] == ti->next_header && ipv4_csum_ok(o + l2, ihl) &&
 	    memcmp(o + l2 + 12, frame + l2 + 12, ihl - 12) == 0 &&
 	    memcmp(o + l2 + 4, frame + l2 + 4, 5) == 0;
@@ -1643,7 +1618,7 @@ round_trip_one(struct traffic *t, struct card_model *m, struct tally *ty,
 		    g_seed, n, traffic_kind_name[ti->kind], len);
 		return false;
 	}
-	ty->vlan += len >= 14 && rd16(g_buf + 12) == 0x8100;
+	ty->vlan += len >= 14 && load_be16(g_buf + 12) == 0x8100;
 	if (outcome != intent) {
 		/* traffic.h: RFC 4303 A2.2 may read it as the next epoch */
 		if (intent == SPISYNC_R_REPLAY && ti->esn_left_of_window &&
@@ -1842,7 +1817,7 @@ test_traffic_api(void **state)
 		for (unsigned j = 0; j < i; j++)
 			assert_true(traffic_sa(t, j)->spi != sa->spi);
 		if (sa->ipv6)
-			assert_int_equal(rd32(sa->dst), 0x20010db8);
+			assert_int_equal(load_be32(sa->dst), 0x20010db8);
 		else
 			assert_true(sa->dst[0] == 198 && (sa->dst[1] & 0xFE) == 18);
 	}

@@ -32,6 +32,7 @@
 
 #include <cmocka.h>
 
+#include "hex.h"
 #include "prng.h"
 #include "sa_table.h"
 
@@ -51,17 +52,6 @@ static unsigned long long test_seed;
 static uint32_t hash_column[2][HASH_BITS];
 static bool hash_loaded;
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse "`define NAME 512'h<128 hex digits>" out of text. */
 static bool parse_hash_define(const char *text, const char *name, unsigned table)
 {
@@ -74,7 +64,7 @@ static bool parse_hash_define(const char *text, const char *name, unsigned table
 		return false;
 	p += strlen(key);
 	for (unsigned d = 0; d < 128; d++) {
-		const int v = hex_value(p[d]);
+		const int v = hex_digit_value(p[d]);
 
 		if (v < 0)
 			return false;
@@ -86,7 +76,7 @@ static bool parse_hash_define(const char *text, const char *name, unsigned table
 				hash_column[table][bit % 16] |= 1u << (bit / 16);
 		}
 	}
-	return hex_value(p[128]) < 0;
+	return hex_digit_value(p[128]) < 0;
 }
 
 static bool load_hash_constants(void)
@@ -437,6 +427,41 @@ static int bench_add(struct bench *b, const uint32_t e[WORDS], uint32_t *index)
 	return rc;
 }
 
+/* A random usable SPI the table does not hold yet (it would refuse a
+ * duplicate). */
+static uint32_t unused_spi(struct bench *b)
+{
+	uint32_t spi, found;
+
+	do
+		spi = random_spi(&b->rng);
+	while (sa_table_find(&b->table, spi, &found) == SA_OK);
+	return spi;
+}
+
+/* n random entries under fresh SPIs, each of which must install. */
+static void add_random_entries(struct bench *b, unsigned n, uint32_t spis[],
+    uint32_t idx[])
+{
+	uint32_t e[WORDS];
+
+	for (unsigned i = 0; i < n; i++) {
+		spis[i] = unused_spi(b);
+		random_entry(&b->rng, spis[i], e);
+		assert_int_equal(bench_add(b, e, &idx[i]), SA_OK);
+	}
+}
+
+/* spi is found at index, both by the firmware and by the card's tags. */
+static void assert_installed(struct bench *b, uint32_t spi, uint32_t index)
+{
+	uint32_t found;
+
+	assert_int_equal(sa_table_find(&b->table, spi, &found), SA_OK);
+	assert_int_equal(found, index);
+	assert_int_equal(fake_resolve(&b->card, spi), (long)index);
+}
+
 /* ---------------------------------------------------------------------
  * Tests.
  * ------------------------------------------------------------------- */
@@ -559,13 +584,10 @@ static void test_fill_half_load(void **state)
 
 	(void)state;
 	for (unsigned n = 0; n < ENTRIES; n++) {
-		uint32_t found;
 		unsigned long before = b->card.writes;
 		int rc;
 
-		do
-			spis[n] = random_spi(&b->rng);
-		while (sa_table_find(&b->table, spis[n], &found) == SA_OK);
+		spis[n] = unused_spi(b);
 		random_entry(&b->rng, spis[n], entries[n]);
 		rc = bench_add(b, entries[n], &idx[n]);
 		if (rc != SA_OK)
@@ -588,11 +610,7 @@ static void test_fill_half_load(void **state)
 	for (unsigned n = 0; n < ENTRIES; n++)
 		assert_int_equal(idx[n], n);
 	for (unsigned n = 0; n < ENTRIES; n++) {
-		uint32_t found;
-
-		assert_int_equal(sa_table_find(&b->table, spis[n], &found), SA_OK);
-		assert_int_equal(found, idx[n]);
-		assert_int_equal(fake_resolve(&b->card, spis[n]), (long)idx[n]);
+		assert_installed(b, spis[n], idx[n]);
 		assert_card_entry(b, idx[n], entries[n], gens[n]);
 		assert_int_equal(gens[n], 1);
 	}
@@ -619,13 +637,10 @@ static void test_fill_load_limit(void **state)
 	(void)state;
 	while (attempts < 2 * ENTRIES && fails < 100) {
 		uint32_t e[WORDS], found, index;
-		uint32_t spi;
+		const uint32_t spi = unused_spi(b);
 		unsigned long before;
 		int rc;
 
-		do
-			spi = random_spi(&b->rng);
-		while (sa_table_find(&b->table, spi, &found) == SA_OK);
 		random_entry(&b->rng, spi, e);
 		before = b->card.writes;
 		attempts++;
@@ -655,13 +670,8 @@ static void test_fill_load_limit(void **state)
 	 * over 200 seeds the first refusal came at 85.6 .. 90.7% (median 88.3%).
 	 * Without cuckoo moves it comes near 30%. */
 	assert_true(first_fail >= SLOTS * 80 / 100);
-	for (unsigned n = 0; n < installed; n++) {
-		uint32_t found;
-
-		assert_int_equal(sa_table_find(&b->table, spis[n], &found), SA_OK);
-		assert_int_equal(found, idx[n]);
-		assert_int_equal(fake_resolve(&b->card, spis[n]), (long)idx[n]);
-	}
+	for (unsigned n = 0; n < installed; n++)
+		assert_installed(b, spis[n], idx[n]);
 	bench_free(b);
 }
 
@@ -672,13 +682,7 @@ static void test_del_zeroizes(void **state)
 	uint32_t spis[N], idx[N], e[WORDS], found;
 
 	(void)state;
-	for (unsigned n = 0; n < N; n++) {
-		do
-			spis[n] = random_spi(&b->rng);
-		while (sa_table_find(&b->table, spis[n], &found) == SA_OK);
-		random_entry(&b->rng, spis[n], e);
-		assert_int_equal(bench_add(b, e, &idx[n]), SA_OK);
-	}
+	add_random_entries(b, N, spis, idx);
 	for (unsigned n = 0; n < N; n += 2) {
 		unsigned nonzero = 0;
 
@@ -763,7 +767,7 @@ static void test_high_spis(void **state)
 {
 	enum { ENTRIES = 512, BUCKETS = 256, N = 258 };
 	struct bench *b = bench_new(ENTRIES, BUCKETS, 0xFF);
-	uint32_t spis[N], idx[N], e[WORDS], found;
+	uint32_t spis[N], idx[N], e[WORDS];
 
 	(void)state;
 	for (unsigned n = 0; n < 256; n++)
@@ -774,11 +778,8 @@ static void test_high_spis(void **state)
 		random_entry(&b->rng, spis[n], e);
 		assert_int_equal(bench_add(b, e, &idx[n]), SA_OK);
 	}
-	for (unsigned n = 0; n < N; n++) {
-		assert_int_equal(sa_table_find(&b->table, spis[n], &found), SA_OK);
-		assert_int_equal(found, idx[n]);
-		assert_int_equal(fake_resolve(&b->card, spis[n]), (long)idx[n]);
-	}
+	for (unsigned n = 0; n < N; n++)
+		assert_installed(b, spis[n], idx[n]);
 	b->card.live_spi[idx[256]] = 0;
 	assert_int_equal(sa_table_del(&b->table, idx[256]), SA_OK);
 	assert_int_equal(fake_resolve(&b->card, 0xFFFFFFFFu), -1);
@@ -925,25 +926,17 @@ static void test_replace(void **state)
 {
 	enum { ENTRIES = 256, BUCKETS = 64, N = 200, ROUNDS = 300 };
 	struct bench *b = bench_new(ENTRIES, BUCKETS, 0x4E9);
-	uint32_t spis[N], idx[N], e[WORDS], found, junk;
+	uint32_t spis[N], idx[N], e[WORDS], junk;
 	unsigned same = 0, different = 0;
 
 	(void)state;
-	for (unsigned n = 0; n < N; n++) {
-		do
-			spis[n] = random_spi(&b->rng);
-		while (sa_table_find(&b->table, spis[n], &found) == SA_OK);
-		random_entry(&b->rng, spis[n], e);
-		assert_int_equal(bench_add(b, e, &idx[n]), SA_OK);
-	}
+	add_random_entries(b, N, spis, idx);
 	for (unsigned r = 0; r < ROUNDS; r++) {
 		const unsigned n = prng_below(&b->rng, N);
 		uint32_t spi = spis[n];
 
 		if (prng_below(&b->rng, 3) == 0) {
-			do
-				spi = random_spi(&b->rng);
-			while (sa_table_find(&b->table, spi, &found) == SA_OK);
+			spi = unused_spi(b);
 			different++;
 		} else {
 			same++;
