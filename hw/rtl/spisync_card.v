@@ -792,7 +792,10 @@ always @(posedge clk) begin
     end
 end
 
-assign busy = in_flight != 32'd0 || egress_busy || m_axis_event_tvalid;
+// rx_pulse covers the clock between a frame's last beat and its count in
+// in_flight; the output valids cover beats waiting for the host
+assign busy = in_flight != 32'd0 || rx_pulse || egress_busy || m_axis_host_tvalid
+           || m_axis_event_tvalid;
 assign protocol_error = commit_error || (j_valid && !jf_in_ready) || (jf_valid && jf_ready && !cj_in_ready);
 
 wire unused_misc = &{res_no_space, jf_count, cj_count, ev_count, pt_tkeep};

@@ -48,6 +48,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "card_sim_ops.h"
 #include "frame_build.h"
 #include "model_sa.h"
@@ -61,6 +63,9 @@ extern const struct card_sim_ops card_sim_ops_w512_big;
 
 enum {
 	FCS_LEN = 4,
+	ETH_HDR = 14,
+	IPV4_HDR = 20,
+	INNER_HDRS = 28,            /* a tunnel's inner IPv4 + UDP headers */
 	WIRE_EXTRA = 20,            /* preamble, SFD and inter-frame gap */
 	LINE_GBPS = 100,
 	EXPECT_RING = 65536,        /* by RX_SEQ, which is 16 bits */
@@ -360,12 +365,13 @@ static int install_sas(struct dev *d, struct prng *r, struct bench_sa *sas,
 			    (0xFFFFFFFFull - 256u));
 		}
 		if (rc != SA_OK) {
+			OPENSSL_cleanse(words, sizeof(words));
 			fprintf(stderr, "bench_card: installing SA %u of %u:"
 			    " error %d\n", (unsigned)i, (unsigned)to, rc);
 			return -1;
 		}
 	}
-	memset(words, 0, sizeof(words));
+	OPENSSL_cleanse(words, sizeof(words));
 	return 0;
 }
 
@@ -407,7 +413,7 @@ static int build_frame(struct prng *r, const struct frame_kind *k,
 	esp.next_header = k->tunnel ? 4 : 17;
 
 	overhead = fb_esp_frame_overhead(&eth, &ip, NULL, &esp);
-	if (card_len < overhead + (k->tunnel ? 28u : 0u))
+	if (card_len < overhead + (k->tunnel ? (size_t)INNER_HDRS : 0u))
 		return -1;
 	plen = card_len - overhead;
 	if (k->tunnel) {
@@ -415,14 +421,14 @@ static int build_frame(struct prng *r, const struct frame_kind *k,
 		memcpy(inner.src, "\x0a\x00\x00\x01", 4);
 		memcpy(inner.dst, "\x0a\x00\x01\x01", 4);
 		inner.ttl = 64;
-		prng_fill(r, data, plen - 28);
+		prng_fill(r, data, plen - INNER_HDRS);
 		if (fb_inner_packet(payload, sizeof(payload), &inner, 17, 5000,
-		    5001, data, plen - 28, &plen) != 0)
+		    5001, data, plen - INNER_HDRS, &plen) != 0)
 			return -1;
-		*host_len = 14 + plen;
+		*host_len = ETH_HDR + plen;
 	} else {
 		prng_fill(r, payload, plen);
-		*host_len = 14 + 20 + plen;
+		*host_len = ETH_HDR + IPV4_HDR + plen;
 	}
 	if (fb_esp_frame(buf, cap, &eth, &ip, NULL, &esp, payload, plen,
 	    &info) != 0 || info.len != card_len)
@@ -763,11 +769,12 @@ static void print_row(const char *label, unsigned width, const struct measure *m
 		    m->line.counts[SPISYNC_R_TAIL_DROP], m->line.frames);
 	else
 		snprintf(line, sizeof(line), "n/a (bus below line rate)");
-	printf("| %u | %s | %.2f | %.2f | %" PRIu64 " of %" PRIu64 " | %s | %s | %.1f | %.1f | %.1f | %.2f |%s\n",
-	    width, label, b->beats_per_frame, b->clocks_per_frame,
+	/* in the first cells: markdown drops cells beyond the header's */
+	printf("| %u | %s%s | %.2f | %.2f | %" PRIu64 " of %" PRIu64 " | %s | %s | %.1f | %.1f | %.1f | %.2f |\n",
+	    width, valid ? "" : "**NOT ALL DECRYPTED, figures meaningless:** ",
+	    label, b->beats_per_frame, b->clocks_per_frame,
 	    b->counts[SPISYNC_R_TAIL_DROP], b->frames, gap, line, mpps, gbps,
-	    line_mpps, gbps / line_gbps,
-	    valid ? "" : " **NOT ALL DECRYPTED: figures meaningless** |");
+	    line_mpps, gbps / line_gbps);
 }
 
 /* ---------------------------------------------------------------------

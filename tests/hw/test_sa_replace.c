@@ -42,8 +42,14 @@
  * frames after a change are all delivered. The reason counters must add
  * up per round (delivered, events and silent drops; nothing else happens),
  * the per-SA counters of every live SA must be exact (a new SA at a
- * recycled index starts from zero: new GEN), and a deleted SPI's frames
- * are counted SA_NOT_FOUND_* (its entry no longer matches).
+ * recycled index starts from zero: new GEN; read once right after the
+ * install, under traffic, and again after the round), and a deleted SPI's
+ * frames are counted SA_NOT_FOUND_* (its entry no longer matches). A
+ * replace must put the new SA at a new index (make-before-break).
+ *
+ * Rounds end with the card drained, so counters are read at rest; the
+ * drain itself is checked (the card's busy output must not drop while a
+ * frame is still inside).
  */
 #include <inttypes.h>
 #include <stdbool.h>
