@@ -172,7 +172,7 @@ synth: deps
 
 SEED_ARG := $(if $(SEED),--seed $(SEED),)
 
-test: deps all
+test: deps $(TEST_BINS)
 	@tools/run-tests.sh \
 		"generated files match hw/spec/spisync.toml" "python3 hw/tools/gen_spec.py --check $(SPEC) $(GEN_OUTS)" \
 		"rtl lint (Verilator -Wall, zero warnings)" "tools/lint-rtl.sh $(RTL_DIR)" \

@@ -47,7 +47,7 @@ wait "$synth_pid" || synth_ok=$?
 synth_row() {
 	line=$(grep "^synth card DATA_WIDTH=$1:" "$out/synth.txt" || true)
 	if [ -z "$line" ]; then
-		echo "| $1 | synthesis failed, see $out/synth | | | | | | | | |"
+		echo "| $1 | synthesis failed, see $out/synth | | | | | | | | | |"
 		return
 	fi
 	set -- $line

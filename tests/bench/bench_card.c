@@ -925,11 +925,12 @@ static int bench_sas(const struct options *o, struct prng *r)
 	    " buckets; at least two frames per SA per run.\n\n");
 	print_rate_header();
 	for (uint32_t i = 0; i < n_runs; i++) {
+		const char *plural = scale_sas[i] == 1 ? "" : "s";
 		char label[64];
 
-		snprintf(label, sizeof(label), "66, %u SAs", (unsigned)scale_sas[i]);
+		snprintf(label, sizeof(label), "66, %u SA%s", (unsigned)scale_sas[i], plural);
 		print_row(label, 512, &ms[i], o->clock_mhz);
-		snprintf(label, sizeof(label), "IMIX, %u SAs", (unsigned)scale_sas[i]);
+		snprintf(label, sizeof(label), "IMIX, %u SA%s", (unsigned)scale_sas[i], plural);
 		print_row(label, 512, &mi[i], o->clock_mhz);
 	}
 	printf("\nSA install through AXI4-Lite (firmware/sa_table.c: 32 staged words,"
