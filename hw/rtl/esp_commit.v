@@ -69,9 +69,9 @@ module esp_commit #(
     output wire                     st_rd_en,
     output wire [15:0]              st_rd_index,
     input  wire [`SPISYNC_ST_W-1:0] st_rd_data,
-    output reg                      st_wr_en,
-    output reg  [15:0]              st_wr_index,
-    output reg  [`SPISYNC_ST_W-1:0] st_wr_data,
+    output wire                     st_wr_en,
+    output wire [15:0]              st_wr_index,
+    output wire [`SPISYNC_ST_W-1:0] st_wr_data,
 
     // host egress buffer
     output reg                      e_valid,
@@ -226,6 +226,11 @@ wire [13:0]            x_pay_len;
 assign {x_end, x_token, x_bypass, x_auth_ok, x_reason, x_index, x_gen, x_esn, x_seq64, x_mode,
         x_hard_bytes, x_hard_packets, x_hdr, x_l2_len, x_l3_hdr_len, x_vlan, x_ipv6,
         x_csum_base, x_rx_seq, x_pay_len} = fin_x;
+
+// the last decision is the record being written this clock
+assign st_wr_en    = wb1_valid;
+assign st_wr_index = wb1_index;
+assign st_wr_data  = wb1_data;
 
 // the state: forwarded from the last two decisions, else as read; an older
 // generation counts as a fresh record
@@ -409,10 +414,6 @@ always @(posedge clk) begin
     e_pay_len <= x_bypass ? x_pay_len : il;
     e_user    <= {x_rx_seq, (d_reason == `SPISYNC_R_DECRYPTED) ? x_index : 16'hFFFF, d_reason};
 
-    st_wr_en    <= x_decide && d_write;
-    st_wr_index <= x_index;
-    st_wr_data  <= d_state;
-
     wb1_valid <= x_decide && d_write;
     wb1_index <= x_index;
     wb1_data  <= d_state;
@@ -435,7 +436,6 @@ always @(posedge clk) begin
 
     if (rst) begin
         e_valid        <= 1'b0;
-        st_wr_en       <= 1'b0;
         wb1_valid      <= 1'b0;
         wb2_valid      <= 1'b0;
         cnt_drop_valid <= 1'b0;
