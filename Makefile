@@ -108,13 +108,13 @@ $(BUILD)/sim/gcm_sim_l%.o: sim/gcm/gcm_sim.cpp sim/gcm/gcm_sim.h sim/common/*.h 
 # Host-side test code is built twice: with ASan/UBSan for the tests, plain
 # -O2 for the benchmarks. The Verilated model is never instrumented: it does
 # not need it and would run several times slower.
-$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h tests/model/*.h sim/*.h sim/*/*.h hw/gen/*.h firmware/*.h)
+$(BUILD)/obj/san/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h tests/model/*.h sim/*.h sim/*/*.h hw/gen/*.h firmware/*.h driver/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -Isim/card -Itests/model -Ihw/gen -Ifirmware -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(SANITIZE) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -Isim/card -Isim/common -Idriver -Itests/model -Ihw/gen -Ifirmware -c -o $@ $<
 
-$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h tests/model/*.h sim/*.h sim/*/*.h hw/gen/*.h firmware/*.h)
+$(BUILD)/obj/opt/%.o: %.c $(wildcard tests/common/*.h tests/hw/*.h tests/model/*.h sim/*.h sim/*/*.h hw/gen/*.h firmware/*.h driver/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -Isim/card -Itests/model -Ihw/gen -Ifirmware -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) -Itests/common -Itests/hw -Isim -Isim/gcm -Isim/blocks -Isim/card -Isim/common -Idriver -Itests/model -Ihw/gen -Ifirmware -c -o $@ $<
 
 GCM_HOST_SRCS := tests/common/gcm_ref.c tests/common/vector_file.c \
                  tests/common/prng.c tests/hw/gcm_drive.c

@@ -28,7 +28,7 @@ $(BUILD)/sim/card_sim_w512_big.o: sim/card/card_sim_model.cpp sim/card/*.h sim/c
 
 BENCH_CARD_SRCS := tests/bench/bench_card.c firmware/sa_table.c sim/card/sa_entry.c \
                    sim/esp_sa.c tests/model/frame_build.c tests/common/gcm_ref.c \
-                   tests/common/prng.c
+                   tests/common/prng.c sim/common/host_mem.c
 
 # host code at -O2 without sanitizers (build/obj/opt); the models are driven
 # through their ops tables, so card_sim.c and card_ctl.c are not linked.

@@ -26,7 +26,7 @@ SIMTOOL_SRCS := sim/card/sa_entry.c sim/card/card_ctl.c sim/pcap_io.c \
                 sim/json_out.c sim/esp_sa.c firmware/sa_table.c
 
 SIMTOOL_TEST_SRCS := tests/unit/test_simtool.c tests/unit/fake_card_sim.c \
-                     tests/unit/card_sim_fifo.c tests/common/prng.c $(SIMTOOL_SRCS)
+                     tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c tests/common/prng.c $(SIMTOOL_SRCS)
 
 # headers next to the sources that the shared pattern rules do not track
 $(BUILD)/obj/san/tests/unit/test_simtool.o $(BUILD)/obj/opt/tests/unit/test_simtool.o \
@@ -48,21 +48,21 @@ $(BUILD)/tests/test_simtool.plain: $(patsubst %.c,$(BUILD)/obj/opt/%.o,$(SIMTOOL
 # spisync-sim over the fake card (ASan/UBSan): tests the tool's plumbing
 # (options, outputs, RX_SEQ to timestamp, errors) without the model
 $(BUILD)/tests/spisync-sim-fake: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_main.c \
-		tests/unit/fake_card_sim.c tests/unit/card_sim_fifo.c $(SIMTOOL_SRCS)) | $(BUILD)/tests
+		tests/unit/fake_card_sim.c tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c $(SIMTOOL_SRCS)) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ $(SIMTOOL_LIBS)
 
 # spisync-sim over the golden model (tests/model/card_model.c): the whole
 # host side end to end without the RTL; run the smoke test with it:
 #   tests/sim/replay_smoke.sh build/tests/spisync-sim-model
 $(BUILD)/tests/spisync-sim-model: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_main.c \
-		tests/unit/model_card_sim.c tests/unit/card_sim_fifo.c tests/model/card_model.c \
+		tests/unit/model_card_sim.c tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c tests/model/card_model.c \
 		tests/model/parse_ref.c tests/model/replay_ref.c tests/common/gcm_ref.c \
 		$(SIMTOOL_SRCS)) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ $(SIMTOOL_LIBS)
 
 # the real tool
 $(BUILD)/bin/spisync-sim: $(patsubst %.c,$(BUILD)/obj/opt/%.o,sim/replay_main.c sim/card/card_sim.c \
-		$(SIMTOOL_SRCS)) $(CARD_SIM_OBJS)
+		driver/event_ring.c sim/common/host_mem.c $(SIMTOOL_SRCS)) $(CARD_SIM_OBJS)
 	@if [ -z "$(CARD_SIM_OBJS)" ]; then \
 		echo "spisync-sim: CARD_SIM_OBJS is not set: the card model's fragment (mk/card.mk) is missing" >&2; \
 		exit 1; fi

@@ -104,9 +104,27 @@ sa_array(const struct json_sa_stats *sa, size_t sa_count)
 	return arr;
 }
 
+static struct json_object *
+events_object(const struct json_event_stats *ev)
+{
+	struct json_object *obj = json_object_new_object();
+
+	if (obj == NULL)
+		return NULL;
+	if (add(obj, "written", json_object_new_uint64(ev->written)) != 0 ||
+	    add(obj, "lost", json_object_new_uint64(ev->lost)) != 0 ||
+	    add(obj, "flow_suppressed", json_object_new_uint64(ev->flow_suppressed)) != 0 ||
+	    add(obj, "flow_pending", json_object_new_uint64(ev->flow_pending)) != 0) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 int
 json_write_counters(FILE *fp, const uint64_t counters[SPISYNC_NUM_REASONS],
-    const struct json_sa_stats *sa, size_t sa_count)
+    const struct json_sa_stats *sa, size_t sa_count,
+    const struct json_event_stats *ev)
 {
 	struct json_object *doc = json_object_new_object();
 	int rc = -1;
@@ -114,7 +132,8 @@ json_write_counters(FILE *fp, const uint64_t counters[SPISYNC_NUM_REASONS],
 	if (doc == NULL)
 		return -1;
 	if (add(doc, "counters", counters_object(counters)) == 0 &&
-	    add(doc, "sa", sa_array(sa, sa_count)) == 0)
+	    add(doc, "sa", sa_array(sa, sa_count)) == 0 &&
+	    (ev == NULL || add(doc, "events", events_object(ev)) == 0))
 		rc = put_line(fp, doc, JSON_C_TO_STRING_PRETTY);
 	json_object_put(doc);
 	return rc;
@@ -122,21 +141,24 @@ json_write_counters(FILE *fp, const uint64_t counters[SPISYNC_NUM_REASONS],
 
 /* ---------------------------------------------------------------------- */
 
-static uint32_t
+static uint64_t
 le_bytes(const uint8_t *p, size_t n)
 {
-	uint32_t v = 0;
+	uint64_t v = 0;
 
 	for (size_t i = n; i > 0; i--)
 		v = v << 8 | p[i - 1];
 	return v;
 }
 
-static uint32_t
+static uint64_t
 event_field(const uint8_t *record, unsigned offset, unsigned bytes)
 {
 	return le_bytes(record + offset, bytes);
 }
+
+#define EVENT_FIELD(r, name) \
+	event_field((r), SPISYNC_EVF_##name##_OFF, SPISYNC_EVF_##name##_BYTES)
 
 static struct json_object *
 new_address(bool ipv6, const uint8_t *addr)
@@ -157,38 +179,83 @@ event_type_name(unsigned type)
 		return "SA_MISS";
 	case SPISYNC_EV_SPI_RESERVED:
 		return "SPI_RESERVED";
+	case SPISYNC_EV_SA_SOFT_EXPIRY:
+		return "SA_SOFT_EXPIRY";
+	case SPISYNC_EV_SA_HARD_EXPIRY:
+		return "SA_HARD_EXPIRY";
+	case SPISYNC_EV_AUTH_FAIL_BURST:
+		return "AUTH_FAIL_BURST";
+	case SPISYNC_EV_REPLAY_BURST:
+		return "REPLAY_BURST";
+	case SPISYNC_EV_EVENTS_LOST:
+		return "EVENTS_LOST";
 	default:
 		return NULL;
 	}
 }
 
-static struct json_object *
-event_object(const uint8_t *r, const char *type)
+/* What the frame that raised a record looked like. */
+static int
+add_frame_fields(struct json_object *obj, const uint8_t *r)
 {
 	const unsigned flags = r[SPISYNC_EVF_FLAGS_OFF];
 	const bool ipv6 = (flags & SPISYNC_EV_FLAG_IPV6) != 0;
 	const bool udp = (flags & SPISYNC_EV_FLAG_UDP) != 0;
+
+	if (add(obj, "ip", json_object_new_int(ipv6 ? 6 : 4)) != 0 ||
+	    add(obj, "src", new_address(ipv6, r + SPISYNC_EVF_SRC_OFF)) != 0 ||
+	    add(obj, "dst", new_address(ipv6, r + SPISYNC_EVF_DST_OFF)) != 0 ||
+	    add(obj, "spi", new_hex32((uint32_t)EVENT_FIELD(r, SPI))) != 0 ||
+	    add(obj, "seq", json_object_new_uint64(EVENT_FIELD(r, SEQ))) != 0 ||
+	    add(obj, "encap", json_object_new_string(udp ? "udp" : "esp")) != 0 ||
+	    add(obj, "sport", json_object_new_uint64(EVENT_FIELD(r, SPORT))) != 0 ||
+	    add(obj, "dport", json_object_new_uint64(EVENT_FIELD(r, DPORT))) != 0 ||
+	    add(obj, "len", json_object_new_uint64(EVENT_FIELD(r, FRAME_LEN))) != 0 ||
+	    add(obj, "port", json_object_new_uint64(flags >> SPISYNC_EV_FLAGS_PORT_SHIFT)) != 0 ||
+	    add(obj, "rx_seq", json_object_new_uint64(EVENT_FIELD(r, RX_SEQ))) != 0)
+		return -1;
+	return 0;
+}
+
+static struct json_object *
+event_object(const uint8_t *r, unsigned type, const char *name)
+{
+	const unsigned flags = r[SPISYNC_EVF_FLAGS_OFF];
 	struct json_object *obj = json_object_new_object();
+	int rc;
 
 	if (obj == NULL)
 		return NULL;
-	if (add(obj, "type", json_object_new_string(type)) != 0 ||
-	    add(obj, "ip", json_object_new_int(ipv6 ? 6 : 4)) != 0 ||
-	    add(obj, "src", new_address(ipv6, r + SPISYNC_EVF_SRC_OFF)) != 0 ||
-	    add(obj, "dst", new_address(ipv6, r + SPISYNC_EVF_DST_OFF)) != 0 ||
-	    add(obj, "spi", new_hex32(event_field(r, SPISYNC_EVF_SPI_OFF,
-	    SPISYNC_EVF_SPI_BYTES))) != 0 ||
-	    add(obj, "seq", json_object_new_uint64(event_field(r,
-	    SPISYNC_EVF_SEQ_OFF, SPISYNC_EVF_SEQ_BYTES))) != 0 ||
-	    add(obj, "encap", json_object_new_string(udp ? "udp" : "esp")) != 0 ||
-	    add(obj, "sport", json_object_new_uint64(event_field(r,
-	    SPISYNC_EVF_SPORT_OFF, SPISYNC_EVF_SPORT_BYTES))) != 0 ||
-	    add(obj, "dport", json_object_new_uint64(event_field(r,
-	    SPISYNC_EVF_DPORT_OFF, SPISYNC_EVF_DPORT_BYTES))) != 0 ||
-	    add(obj, "len", json_object_new_uint64(event_field(r,
-	    SPISYNC_EVF_FRAME_LEN_OFF, SPISYNC_EVF_FRAME_LEN_BYTES))) != 0 ||
-	    add(obj, "rx_seq", json_object_new_uint64(event_field(r,
-	    SPISYNC_EVF_RX_SEQ_OFF, SPISYNC_EVF_RX_SEQ_BYTES))) != 0) {
+	rc = add(obj, "type", json_object_new_string(name));
+	if (rc == 0)
+		rc = add(obj, "time_ns", json_object_new_uint64(EVENT_FIELD(r, TIME_NS)));
+	switch (type) {
+	case SPISYNC_EV_SA_MISS:
+	case SPISYNC_EV_SPI_RESERVED:
+		if (rc == 0)
+			rc = add_frame_fields(obj, r);
+		if (rc == 0)
+			rc = add(obj, "suppressed", json_object_new_uint64(EVENT_FIELD(r, COUNT)));
+		if (rc == 0)
+			rc = add(obj, "evicted", json_object_new_boolean(
+			    (flags & SPISYNC_EV_FLAG_EVICTED) != 0));
+		break;
+	case SPISYNC_EV_EVENTS_LOST:
+		if (rc == 0)
+			rc = add(obj, "lost", json_object_new_uint64(EVENT_FIELD(r, COUNT)));
+		if (rc == 0)
+			rc = add(obj, "lost_misses", json_object_new_uint64(EVENT_FIELD(r, LOST_MISSES)));
+		break;
+	default:	/* SA events: the SA and the frame that crossed the line */
+		if (rc == 0)
+			rc = add(obj, "sa_index", json_object_new_uint64(EVENT_FIELD(r, SA_INDEX)));
+		if (rc == 0)
+			rc = add_frame_fields(obj, r);
+		if (rc == 0)
+			rc = add(obj, "count", json_object_new_uint64(EVENT_FIELD(r, COUNT)));
+		break;
+	}
+	if (rc != 0) {
 		json_object_put(obj);
 		return NULL;
 	}
@@ -207,11 +274,10 @@ json_write_event(FILE *fp, const uint8_t record[SPISYNC_EVENT_BYTES],
 	if (name == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "event record of unknown type %u "
-			    "(RX_SEQ %u)", type, (unsigned)event_field(record,
-			    SPISYNC_EVF_RX_SEQ_OFF, SPISYNC_EVF_RX_SEQ_BYTES));
+			    "(RX_SEQ %u)", type, (unsigned)EVENT_FIELD(record, RX_SEQ));
 		return -1;
 	}
-	obj = event_object(record, name);
+	obj = event_object(record, type, name);
 	if (obj == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "out of memory");

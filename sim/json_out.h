@@ -34,8 +34,19 @@ struct json_sa_stats {
 
 /* The counters document, ending in a newline. 0, or -1 on a write error or
  * out of memory. */
+/* The event path's totals (EVENTS_WRITTEN, EVENTS_LOST, FLOW_SUPPRESSED,
+ * FLOW_PENDING). */
+struct json_event_stats {
+	uint64_t written;
+	uint64_t lost;
+	uint64_t flow_suppressed;
+	uint64_t flow_pending;
+};
+
+/* The counters document; ev may be NULL (no "events" member). */
 int json_write_counters(FILE *fp, const uint64_t counters[SPISYNC_NUM_REASONS],
-    const struct json_sa_stats *sa, size_t sa_count);
+    const struct json_sa_stats *sa, size_t sa_count,
+    const struct json_event_stats *ev);
 
 /* One event line. 0; -1 with a message in err if the record is not one the
  * card emits (unknown type) or on a write error. */

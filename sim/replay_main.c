@@ -3,7 +3,8 @@
  *
  *   spisync-sim --esp-sa FILE --in IN.pcap --out OUT.pcap
  *       [--counters-json FILE] [--events-json FILE] [--width 128|512]
- *       [--natt] [--gap CLOCKS]
+ *       [--natt] [--gap CLOCKS] [--holdoff-ns NS] [--event-rate N]
+ *       [--event-burst N] [--auth-fail-burst N] [--replay-burst N]
  *
  * Installs every SA of a Wireshark esp_sa table on the card (as a host
  * would: through the AXI4-Lite registers and the firmware's SA placement),
@@ -17,12 +18,17 @@
  * sent, so they take no arrival number. A malformed or truncated file is an
  * error.
  *
+ * Event records are taken from the card's event ring in host memory the
+ * way the driver takes them (phase bit, RING_CONS); the flow filter's
+ * hold-off and the token bucket are the card's defaults unless given.
+ *
  * Outputs are written to FILE.tmp and renamed only when the whole run
  * succeeded; on any failure they are removed. Exit status: 0 success, 1
  * failure of the run (input capture, card, output), 2 bad options or SA
  * table (file:line and reason).
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -74,7 +80,19 @@ struct options {
 	unsigned width;
 	bool natt;
 	unsigned gap;
+	uint64_t holdoff_ns;
+	unsigned event_rate;	/* records per second, 0: no limit */
+	unsigned event_burst;
+	unsigned auth_fail_burst;	/* 0: off */
+	unsigned replay_burst;
 };
+
+/* The card's reset values (docs/register-map.md). */
+enum { EVENT_RATE_DEFAULT = 100000, EVENT_BURST_DEFAULT = 256,
+    AUTH_FAIL_BURST_DEFAULT = 16, REPLAY_BURST_DEFAULT = 64 };
+#define HOLDOFF_NS_DEFAULT 1000000000ull
+/* The event ring: 2^16 records (4 MiB of host memory). */
+enum { EVENT_RING_LOG2 = 16 };
 
 struct installed_sa {
 	uint32_t spi;
@@ -110,15 +128,28 @@ usage(FILE *fp)
 	    "usage: spisync-sim --esp-sa FILE --in IN.pcap --out OUT.pcap\n"
 	    "           [--counters-json FILE] [--events-json FILE]\n"
 	    "           [--width 128|512] [--natt] [--gap CLOCKS]\n"
+	    "           [--holdoff-ns NS] [--event-rate N] [--event-burst N]\n"
+	    "           [--auth-fail-burst N] [--replay-burst N]\n"
 	    "  --esp-sa FILE         Wireshark ESP SA table (AES-GCM SAs)\n"
 	    "  --in IN.pcap          Ethernet capture to replay\n"
 	    "  --out OUT.pcap        frames the card delivers to the host\n"
 	    "  --counters-json FILE  reason counters and per-SA statistics\n"
-	    "  --events-json FILE    one JSON line per SA miss / reserved SPI\n"
+	    "  --events-json FILE    one JSON line per event record (SA misses,\n"
+	    "                        reserved SPIs, records lost)\n"
 	    "  --width 128|512       card datapath width (default 512)\n"
 	    "  --natt                every SA expects UDP encapsulation on "
 	    "port 4500\n"
-	    "  --gap CLOCKS          idle clocks between frames (default 0)\n");
+	    "  --gap CLOCKS          idle clocks between frames (default 0)\n"
+	    "  --holdoff-ns NS       repeats of a reported miss flow within NS\n"
+	    "                        of card time are counted, not reported\n"
+	    "                        (default 1000000000; 0: report every miss)\n"
+	    "  --event-rate N        at most N miss records per second of card\n"
+	    "                        time (default 100000; 0: no limit)\n"
+	    "  --event-burst N       token bucket depth (default 256)\n"
+	    "  --auth-fail-burst N   AUTH_FAIL drops of one SA within a second of\n"
+	    "                        card time that raise a record (default 16;\n"
+	    "                        0: never)\n"
+	    "  --replay-burst N      the same for REPLAY drops (default 64)\n");
 }
 
 static int
@@ -133,6 +164,22 @@ parse_uint(const char *s, unsigned max, unsigned *out)
 	if (*end != '\0' || v > max)
 		return -1;
 	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return -1;
+	*out = (uint64_t)v;
 	return 0;
 }
 
@@ -165,7 +212,8 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_ESP_SA = 256, OPT_IN, OPT_OUT, OPT_COUNTERS, OPT_EVENTS,
-	    OPT_WIDTH, OPT_NATT, OPT_GAP, OPT_HELP };
+	    OPT_WIDTH, OPT_NATT, OPT_GAP, OPT_HOLDOFF, OPT_RATE, OPT_BURST,
+	    OPT_AF_BURST, OPT_RP_BURST, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "esp-sa", required_argument, NULL, OPT_ESP_SA },
 		{ "in", required_argument, NULL, OPT_IN },
@@ -175,6 +223,11 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "natt", no_argument, NULL, OPT_NATT },
 		{ "gap", required_argument, NULL, OPT_GAP },
+		{ "holdoff-ns", required_argument, NULL, OPT_HOLDOFF },
+		{ "event-rate", required_argument, NULL, OPT_RATE },
+		{ "event-burst", required_argument, NULL, OPT_BURST },
+		{ "auth-fail-burst", required_argument, NULL, OPT_AF_BURST },
+		{ "replay-burst", required_argument, NULL, OPT_RP_BURST },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -182,6 +235,11 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->width = 512;
+	o->holdoff_ns = HOLDOFF_NS_DEFAULT;
+	o->event_rate = EVENT_RATE_DEFAULT;
+	o->event_burst = EVENT_BURST_DEFAULT;
+	o->auth_fail_burst = AUTH_FAIL_BURST_DEFAULT;
+	o->replay_burst = REPLAY_BURST_DEFAULT;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ESP_SA:
@@ -215,6 +273,39 @@ parse_options(int argc, char **argv, struct options *o)
 				fprintf(stderr, "spisync-sim: --gap must be a "
 				    "number of clocks 0..%d, not \"%s\"\n",
 				    GAP_MAX, optarg);
+				return -1;
+			}
+			break;
+		case OPT_HOLDOFF:
+			if (parse_u64(optarg, &o->holdoff_ns) != 0) {
+				fprintf(stderr, "spisync-sim: --holdoff-ns must "
+				    "be a number of ns, not \"%s\"\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_RATE:
+			if (parse_uint(optarg, 1000000000u, &o->event_rate) != 0) {
+				fprintf(stderr, "spisync-sim: --event-rate must "
+				    "be 0..1000000000 records/s, not \"%s\"\n",
+				    optarg);
+				return -1;
+			}
+			break;
+		case OPT_BURST:
+			if (parse_uint(optarg, 1000000u, &o->event_burst) != 0 ||
+			    o->event_burst == 0) {
+				fprintf(stderr, "spisync-sim: --event-burst must "
+				    "be 1..1000000, not \"%s\"\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_AF_BURST:
+		case OPT_RP_BURST:
+			if (parse_uint(optarg, 65535u, c == OPT_AF_BURST ?
+			    &o->auth_fail_burst : &o->replay_burst) != 0) {
+				fprintf(stderr, "spisync-sim: --%s must be "
+				    "0..65535, not \"%s\"\n", c == OPT_AF_BURST ?
+				    "auth-fail-burst" : "replay-burst", optarg);
 				return -1;
 			}
 			break;
@@ -565,6 +656,7 @@ write_counters(struct replay *r, const uint64_t counters[SPISYNC_NUM_REASONS],
     const struct installed_sa *sas, size_t sa_count)
 {
 	struct json_sa_stats *stats = NULL;
+	struct json_event_stats ev;
 	int rc = -1;
 
 	if (sa_count > 0) {
@@ -589,8 +681,12 @@ write_counters(struct replay *r, const uint64_t counters[SPISYNC_NUM_REASONS],
 			goto done;
 		}
 	}
+	ev.written = card_ctl_read64(r->ctl, SPISYNC_REG_EVENTS_WRITTEN_LO);
+	ev.lost = card_ctl_read64(r->ctl, SPISYNC_REG_EVENTS_LOST_LO);
+	ev.flow_suppressed = card_ctl_read64(r->ctl, SPISYNC_REG_FLOW_SUPPRESSED_LO);
+	ev.flow_pending = card_ctl_read64(r->ctl, SPISYNC_REG_FLOW_PENDING_LO);
 	if (json_write_counters(r->out->counters.fp, counters, stats,
-	    sa_count) != 0) {
+	    sa_count, &ev) != 0) {
 		fprintf(stderr, "spisync-sim: %s: write error\n",
 		    r->opt->counters_json);
 		goto done;
@@ -641,7 +737,7 @@ run_replay(struct replay *r, struct pcap_in *in, const struct installed_sa *sas,
 	uint64_t counters[SPISYNC_NUM_REASONS];
 	uint64_t start;
 	uint64_t clocks;
-	uint64_t events_dropped;
+	uint64_t events_lost;
 
 	card_sim_set_gap(r->sim, r->opt->gap);
 	start = card_sim_cycles(r->sim);
@@ -652,10 +748,11 @@ run_replay(struct replay *r, struct pcap_in *in, const struct installed_sa *sas,
 	if (r->out->counters.fp != NULL &&
 	    write_counters(r, counters, sas, sa_count) != 0)
 		return -1;
-	events_dropped = card_ctl_events_dropped(r->ctl);
-	if (events_dropped != 0)
-		fprintf(stderr, "spisync-sim: warning: the card could not emit "
-		    "%" PRIu64 " event records\n", events_dropped);
+	events_lost = card_ctl_events_lost(r->ctl);
+	if (events_lost != 0)
+		fprintf(stderr, "spisync-sim: note: %" PRIu64 " event records "
+		    "were not written (token bucket or full ring; see the "
+		    "EVENTS_LOST records)\n", events_lost);
 	print_summary(r, counters, clocks);
 	return 0;
 }
@@ -676,6 +773,18 @@ setup_card(const struct options *opt, struct card_sim **sim,
 	card_sim_reset(*sim);
 	if (card_ctl_open(*sim, ctl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "spisync-sim: %s\n", err);
+		card_sim_destroy(*sim);
+		*sim = NULL;
+		return -1;
+	}
+	card_ctl_event_filter(*ctl, opt->holdoff_ns, opt->event_rate == 0 ? 0 :
+	    1000000000u / opt->event_rate, opt->event_burst);
+	card_sim_mmio_write(*sim, SPISYNC_REG_AUTH_FAIL_BURST, opt->auth_fail_burst);
+	card_sim_mmio_write(*sim, SPISYNC_REG_REPLAY_BURST, opt->replay_burst);
+	if (card_sim_events_enable(*sim, EVENT_RING_LOG2) != 0) {
+		fprintf(stderr, "spisync-sim: cannot set up the event ring\n");
+		card_ctl_close(*ctl);
+		*ctl = NULL;
 		card_sim_destroy(*sim);
 		*sim = NULL;
 		return -1;

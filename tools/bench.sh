@@ -60,6 +60,7 @@ tools/synth.sh "$out/synth-sta" --sta 1 4 >"$out/sta.txt"
 } >>"$report.tmp"
 
 tools/bench-card.sh "$build" >>"$report.tmp"
+tools/bench-events.sh "$build" >>"$report.tmp"
 
 mv "$report.tmp" "$report"
 cat "$report"

@@ -40,6 +40,12 @@ for f in $srcs; do
 		lint "$top" -GDATA_WIDTH=128
 		lint "$top" -GDATA_WIDTH=512 -GSA_ENTRIES=65536 -GTAG_BUCKETS=32768
 		;;
+	flow_filter)
+		# the card's default, a tiny and a large table
+		lint "$top"
+		lint "$top" -GSETS=8
+		lint "$top" -GSETS=4096
+		;;
 	aes_enc_pipe)
 		lint "$top" -GSTATES=1
 		lint "$top" -GSTATES=6 -GSIDE_WIDTH=64

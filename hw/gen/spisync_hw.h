@@ -89,6 +89,8 @@ static const uint8_t spisync_reason_kind[SPISYNC_NUM_REASONS] = {
 #define SPISYNC_REG_TIME_NS_LO 0x0020u /* Card time in ns, low word; reading it latches TIME_NS_HI. */
 #define SPISYNC_REG_TIME_NS_HI 0x0024u /* Card time in ns, high word as latched by the last TIME_NS_LO read. */
 #define SPISYNC_REG_TIME_INC 0x0028u /* ns per clock in unsigned 8.24 fixed point (reset: from the CLK_PERIOD_PS parameter). */
+#define SPISYNC_REG_CAP_FLOW_ENTRIES 0x002Cu /* Flows the miss filter tracks (sets x ways). */
+#define SPISYNC_REG_CAP_RING_MAX_LOG2 0x0030u /* Largest RING_SIZE_LOG2 the card accepts. */
 #define SPISYNC_REG_SA_WRITE 0x0040u /* Write an SA index: the staged entry (SA_STAGE) is written to it in one clock, atomically for traffic. */
 #define SPISYNC_REG_TAG_SPI 0x0044u /* Tag slot staging: SPI. */
 #define SPISYNC_REG_TAG_INDEX 0x0048u /* Tag slot staging: bit 31 valid, bits 15:0 SA index. */
@@ -96,8 +98,14 @@ static const uint8_t spisync_reason_kind[SPISYNC_NUM_REASONS] = {
 #define SPISYNC_REG_COUNTER_SNAPSHOT 0x0050u /* Any write copies all reason counters into COUNTERS in the same clock (a consistent 64-bit snapshot). */
 #define SPISYNC_REG_SA_STATS_SELECT 0x0054u /* Write an SA index: its per-SA counters are copied into SA_STATS_* (SA_STATS_STATUS bit 0 is set when done). */
 #define SPISYNC_REG_SA_STATS_STATUS 0x0058u /* Bit 0: the SA_STATS_* snapshot is complete for the last SA_STATS_SELECT. */
-#define SPISYNC_REG_EVENTS_DROPPED_LO 0x0060u /* Event records the card could not emit (event output busy), low word (reading latches HI). */
-#define SPISYNC_REG_EVENTS_DROPPED_HI 0x0064u /* High word of EVENTS_DROPPED as latched. */
+#define SPISYNC_REG_EVENTS_LOST_LO 0x0060u /* Event records not written to the ring, total (token bucket, full ring and FIFO, ring disabled, write errors); low word, reading latches HI. */
+#define SPISYNC_REG_EVENTS_LOST_HI 0x0064u /* High word of EVENTS_LOST as latched. */
+#define SPISYNC_REG_EVENTS_WRITTEN_LO 0x0068u /* Event records written to the ring (write response OKAY), total; low word, reading latches HI. */
+#define SPISYNC_REG_EVENTS_WRITTEN_HI 0x006Cu /* High word of EVENTS_WRITTEN as latched. */
+#define SPISYNC_REG_FLOW_SUPPRESSED_LO 0x0070u /* SA misses the flow filter did not report at once (held for a later record of their flow), total; low word, reading latches HI. */
+#define SPISYNC_REG_FLOW_SUPPRESSED_HI 0x0074u /* High word of FLOW_SUPPRESSED as latched. */
+#define SPISYNC_REG_FLOW_PENDING_LO 0x0078u /* Suppressed misses still held in the flow table (not yet carried by a record); low word, reading latches HI. */
+#define SPISYNC_REG_FLOW_PENDING_HI 0x007Cu /* High word of FLOW_PENDING as latched. */
 #define SPISYNC_REG_SA_STATS_PACKETS_LO 0x0080u /* Per-SA snapshot: packets delivered. */
 #define SPISYNC_REG_SA_STATS_PACKETS_HI 0x0084u
 #define SPISYNC_REG_SA_STATS_BYTES_LO 0x0088u /* Per-SA snapshot: ESP payload bytes (ciphertext length) of delivered packets. */
@@ -106,6 +114,23 @@ static const uint8_t spisync_reason_kind[SPISYNC_NUM_REASONS] = {
 #define SPISYNC_REG_SA_STATS_AUTH_FAIL_HI 0x0094u
 #define SPISYNC_REG_SA_STATS_REPLAY_LO 0x0098u /* Per-SA snapshot: replay drops. */
 #define SPISYNC_REG_SA_STATS_REPLAY_HI 0x009Cu
+#define SPISYNC_REG_RING_BASE_LO 0x00A0u /* Event ring base address in host memory, low word (64-byte aligned: bits 5:0 are ignored). Write while RING_CTRL.enable is 0. */
+#define SPISYNC_REG_RING_BASE_HI 0x00A4u /* Event ring base address, high word. */
+#define SPISYNC_REG_RING_SIZE_LOG2 0x00A8u /* Ring size: 2^n records of 64 bytes, n in 1..CAP_RING_MAX_LOG2 (other values read back clamped). Write while disabled. */
+#define SPISYNC_REG_RING_CTRL 0x00ACu /* Bit 0 enable. Setting it starts a new ring: producer and consumer indices 0, first lap written with phase 1, sticky status cleared. While 0, records are discarded and counted lost. */
+#define SPISYNC_REG_RING_CONS 0x00B0u /* Records the host has consumed, free-running modulo 2^32 (the host writes it to return space; the card never overwrites a record it does not cover). */
+#define SPISYNC_REG_RING_PROD 0x00B4u /* Records the card has issued to the ring, free-running modulo 2^32. */
+#define SPISYNC_REG_RING_STATUS 0x00B8u /* Bit 0 enabled; bit 1 full (PROD - CONS = size); bit 2 bad RING_CONS seen (ahead of the producer or more than a ring behind: no writes while so; sticky until re-enable); bit 3 write error response seen (sticky until re-enable); bit 4 writes outstanding. */
+#define SPISYNC_REG_RING_WRITE_ERRORS 0x00BCu /* Ring writes answered with SLVERR/DECERR (each such record is counted lost). */
+#define SPISYNC_REG_EVENT_HOLDOFF_NS_LO 0x00C0u /* Flow filter hold-off in card ns, low word (reset 1,000,000,000 = 1 s): repeats of a reported flow within it are counted, not reported. 0: every miss reported. */
+#define SPISYNC_REG_EVENT_HOLDOFF_NS_HI 0x00C4u /* Flow filter hold-off, high word. */
+#define SPISYNC_REG_EVENT_TOKEN_NS 0x00C8u /* Token bucket: one flow record allowed per this many card ns (reset 10,000: 100,000 records/s). 0: no limit. */
+#define SPISYNC_REG_EVENT_TOKEN_BURST 0x00CCu /* Token bucket depth in records (reset 256, at least 1). */
+#define SPISYNC_REG_EVENT_LOST_NS 0x00D0u /* At most one EVENTS_LOST record per this many card ns (reset 1,000,000 = 1 ms). */
+#define SPISYNC_REG_BURST_INTERVAL_NS_LO 0x00D8u /* Interval for AUTH_FAIL_BURST / REPLAY_BURST in card ns, low word (reset 1,000,000,000). */
+#define SPISYNC_REG_BURST_INTERVAL_NS_HI 0x00DCu /* Burst interval, high word. */
+#define SPISYNC_REG_AUTH_FAIL_BURST 0x00E0u /* AUTH_FAIL drops of one SA within one burst interval that raise an AUTH_FAIL_BURST record (reset 16; 0: never). */
+#define SPISYNC_REG_REPLAY_BURST 0x00E4u /* REPLAY drops of one SA within one burst interval that raise a REPLAY_BURST record (reset 64; 0: never). */
 #define SPISYNC_REG_SA_STAGE(i) (0x0100u + 4u * (uint32_t)(i)) /* SA entry staging, 32 words (layout: sa_field); SA_WRITE commits it. */
 #define SPISYNC_REG_SA_STAGE_COUNT 32u
 #define SPISYNC_REG_COUNTERS(i) (0x0400u + 8u * (uint32_t)(i)) /* Reason counter i as of the last COUNTER_SNAPSHOT: low word at +0, high at +4. */
@@ -198,6 +223,11 @@ static const uint16_t spisync_tag_hash1[32] = {
 enum spisync_event_type {
 	SPISYNC_EV_SA_MISS = 1,
 	SPISYNC_EV_SPI_RESERVED = 2,
+	SPISYNC_EV_SA_SOFT_EXPIRY = 3,
+	SPISYNC_EV_SA_HARD_EXPIRY = 4,
+	SPISYNC_EV_AUTH_FAIL_BURST = 5,
+	SPISYNC_EV_REPLAY_BURST = 6,
+	SPISYNC_EV_EVENTS_LOST = 7,
 };
 #define SPISYNC_EVF_TYPE_OFF 0u
 #define SPISYNC_EVF_TYPE_BYTES 1u
@@ -215,18 +245,22 @@ enum spisync_event_type {
 #define SPISYNC_EVF_DST_BYTES 16u
 #define SPISYNC_EVF_SEQ_OFF 48u
 #define SPISYNC_EVF_SEQ_BYTES 4u
+#define SPISYNC_EVF_LOST_MISSES_OFF 48u
+#define SPISYNC_EVF_LOST_MISSES_BYTES 4u
 #define SPISYNC_EVF_SPORT_OFF 52u
 #define SPISYNC_EVF_SPORT_BYTES 2u
 #define SPISYNC_EVF_DPORT_OFF 54u
 #define SPISYNC_EVF_DPORT_BYTES 2u
-#define SPISYNC_EVF_SUPPRESSED_OFF 56u
-#define SPISYNC_EVF_SUPPRESSED_BYTES 4u
-#define SPISYNC_EVF_PORT_OFF 60u
-#define SPISYNC_EVF_PORT_BYTES 1u
+#define SPISYNC_EVF_COUNT_OFF 56u
+#define SPISYNC_EVF_COUNT_BYTES 4u
+#define SPISYNC_EVF_SA_INDEX_OFF 60u
+#define SPISYNC_EVF_SA_INDEX_BYTES 2u
 #define SPISYNC_EVF_RX_SEQ_OFF 62u
 #define SPISYNC_EVF_RX_SEQ_BYTES 2u
 #define SPISYNC_EV_FLAG_PHASE 0x01u
 #define SPISYNC_EV_FLAG_IPV6 0x02u
 #define SPISYNC_EV_FLAG_UDP 0x04u
+#define SPISYNC_EV_FLAG_EVICTED 0x08u
+#define SPISYNC_EV_FLAGS_PORT_SHIFT 4u
 
 #endif

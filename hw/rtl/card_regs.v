@@ -19,6 +19,8 @@ module card_regs #(
     parameter integer SA_ENTRIES    = 4096,
     parameter integer TAG_BUCKETS   = 4096,
     parameter integer CLK_PERIOD_PS = 3103,   // 322.27 MHz
+    parameter integer FLOW_ENTRIES  = 1024,
+    parameter integer RING_LOG2_MAX = 20,
     parameter integer ADDR_W        = 16
 ) (
     input  wire                         clk,
@@ -64,7 +66,25 @@ module card_regs #(
     output reg  [15:0]                  st_rd_index,
     input  wire [`SPISYNC_ST_W-1:0]     st_rd_data,
 
-    input  wire [63:0]                  events_dropped
+    // event path: ring, flow filter, token bucket, burst detection
+    output reg  [63:0]                  ring_base,
+    output reg  [4:0]                   ring_size_log2,
+    output reg                          ring_enable,
+    output reg  [31:0]                  ring_cons,
+    input  wire [31:0]                  ring_prod,
+    input  wire [4:0]                   ring_status,
+    input  wire [31:0]                  ring_write_errors,
+    output reg  [63:0]                  ev_holdoff_ns,
+    output reg  [31:0]                  ev_token_ns,
+    output reg  [31:0]                  ev_token_burst,
+    output reg  [31:0]                  ev_lost_ns,
+    output reg  [63:0]                  burst_interval_ns,
+    output reg  [31:0]                  auth_fail_burst,
+    output reg  [31:0]                  replay_burst,
+    input  wire [63:0]                  events_lost,
+    input  wire [63:0]                  events_written,
+    input  wire [63:0]                  flow_suppressed,
+    input  wire [63:0]                  flow_pending
 );
 
 localparam integer SA_WORDS = `SPISYNC_SA_BITS / 32;
@@ -78,6 +98,17 @@ localparam [7:0]   TAG_WAYS    = TAG_WAYS_I[7:0];
 localparam [31:0]  SA_ENTRIES_32  = SA_ENTRIES;
 localparam [31:0]  TAG_BUCKETS_32 = TAG_BUCKETS;
 localparam [63:0]  TIME_INC_RESET = (CLK_PERIOD_PS * 64'd16777216) / 64'd1000;
+localparam [31:0]  FLOW_ENTRIES_32 = FLOW_ENTRIES;
+localparam [31:0]  RING_LOG2_MAX_32 = RING_LOG2_MAX;
+localparam [4:0]   RING_LOG2_MAX_5  = RING_LOG2_MAX_32[4:0];
+// reset values of the event path, docs/register-map.md
+localparam [63:0]  HOLDOFF_RESET  = 64'd1000000000;
+localparam [31:0]  TOKEN_NS_RESET = 32'd10000;
+localparam [31:0]  TOKEN_BURST_RESET = 32'd256;
+localparam [31:0]  LOST_NS_RESET  = 32'd1000000;
+localparam [63:0]  BURST_INTERVAL_RESET = 64'd1000000000;
+localparam [31:0]  AUTH_FAIL_BURST_RESET = 32'd16;
+localparam [31:0]  REPLAY_BURST_RESET = 32'd64;
 
 assign s_axil_bresp = 2'b00;
 assign s_axil_rresp = 2'b00;
@@ -160,6 +191,22 @@ always @(posedge clk) begin
             stats_pending <= 1'b1;
             stats_done    <= 1'b0;
         end
+        // the ring's geometry is sampled by event_ring when enable rises
+        `SPISYNC_REG_RING_BASE_LO:  ring_base[31:0]  <= {wd[31:6], 6'd0};
+        `SPISYNC_REG_RING_BASE_HI:  ring_base[63:32] <= wd;
+        `SPISYNC_REG_RING_SIZE_LOG2: ring_size_log2 <= (wd == 32'd0) ? 5'd1
+                                     : (wd > RING_LOG2_MAX_32) ? RING_LOG2_MAX_5 : wd[4:0];
+        `SPISYNC_REG_RING_CTRL:     ring_enable <= wd[0];
+        `SPISYNC_REG_RING_CONS:     ring_cons <= wd;
+        `SPISYNC_REG_EVENT_HOLDOFF_NS_LO: ev_holdoff_ns[31:0]  <= wd;
+        `SPISYNC_REG_EVENT_HOLDOFF_NS_HI: ev_holdoff_ns[63:32] <= wd;
+        `SPISYNC_REG_EVENT_TOKEN_NS:      ev_token_ns <= wd;
+        `SPISYNC_REG_EVENT_TOKEN_BURST:   ev_token_burst <= (wd == 32'd0) ? 32'd1 : wd;
+        `SPISYNC_REG_EVENT_LOST_NS:       ev_lost_ns <= wd;
+        `SPISYNC_REG_BURST_INTERVAL_NS_LO: burst_interval_ns[31:0]  <= wd;
+        `SPISYNC_REG_BURST_INTERVAL_NS_HI: burst_interval_ns[63:32] <= wd;
+        `SPISYNC_REG_AUTH_FAIL_BURST:     auth_fail_burst <= wd;
+        `SPISYNC_REG_REPLAY_BURST:        replay_burst <= wd;
         default: ;
         endcase
     end
@@ -204,6 +251,17 @@ always @(posedge clk) begin
         time_inc      <= TIME_INC_RESET[31:0];
         tag_spi       <= 32'd0;
         tag_index     <= 32'd0;
+        ring_base     <= 64'd0;
+        ring_size_log2 <= 5'd1;
+        ring_enable   <= 1'b0;
+        ring_cons     <= 32'd0;
+        ev_holdoff_ns <= HOLDOFF_RESET;
+        ev_token_ns   <= TOKEN_NS_RESET;
+        ev_token_burst <= TOKEN_BURST_RESET;
+        ev_lost_ns    <= LOST_NS_RESET;
+        burst_interval_ns <= BURST_INTERVAL_RESET;
+        auth_fail_burst <= AUTH_FAIL_BURST_RESET;
+        replay_burst  <= REPLAY_BURST_RESET;
         for (i = 0; i < SA_WORDS; i = i + 1) begin
             sa_stage[i] <= 32'd0;
         end
@@ -249,8 +307,33 @@ always @* begin
         `SPISYNC_REG_TAG_SPI:           rd = tag_spi;
         `SPISYNC_REG_TAG_INDEX:         rd = tag_index;
         `SPISYNC_REG_SA_STATS_STATUS:   rd = {31'd0, stats_done};
-        `SPISYNC_REG_EVENTS_DROPPED_LO: rd = events_dropped[31:0];
-        `SPISYNC_REG_EVENTS_DROPPED_HI: rd = ev_hi_latch;
+        `SPISYNC_REG_CAP_FLOW_ENTRIES:  rd = FLOW_ENTRIES_32;
+        `SPISYNC_REG_CAP_RING_MAX_LOG2: rd = RING_LOG2_MAX_32;
+        `SPISYNC_REG_EVENTS_LOST_LO:    rd = events_lost[31:0];
+        `SPISYNC_REG_EVENTS_LOST_HI:    rd = lost_hi_latch;
+        `SPISYNC_REG_EVENTS_WRITTEN_LO: rd = events_written[31:0];
+        `SPISYNC_REG_EVENTS_WRITTEN_HI: rd = written_hi_latch;
+        `SPISYNC_REG_FLOW_SUPPRESSED_LO: rd = flow_suppressed[31:0];
+        `SPISYNC_REG_FLOW_SUPPRESSED_HI: rd = suppressed_hi_latch;
+        `SPISYNC_REG_FLOW_PENDING_LO:   rd = flow_pending[31:0];
+        `SPISYNC_REG_FLOW_PENDING_HI:   rd = pending_hi_latch;
+        `SPISYNC_REG_RING_BASE_LO:      rd = ring_base[31:0];
+        `SPISYNC_REG_RING_BASE_HI:      rd = ring_base[63:32];
+        `SPISYNC_REG_RING_SIZE_LOG2:    rd = {27'd0, ring_size_log2};
+        `SPISYNC_REG_RING_CTRL:         rd = {31'd0, ring_enable};
+        `SPISYNC_REG_RING_CONS:         rd = ring_cons;
+        `SPISYNC_REG_RING_PROD:         rd = ring_prod;
+        `SPISYNC_REG_RING_STATUS:       rd = {27'd0, ring_status};
+        `SPISYNC_REG_RING_WRITE_ERRORS: rd = ring_write_errors;
+        `SPISYNC_REG_EVENT_HOLDOFF_NS_LO: rd = ev_holdoff_ns[31:0];
+        `SPISYNC_REG_EVENT_HOLDOFF_NS_HI: rd = ev_holdoff_ns[63:32];
+        `SPISYNC_REG_EVENT_TOKEN_NS:    rd = ev_token_ns;
+        `SPISYNC_REG_EVENT_TOKEN_BURST: rd = ev_token_burst;
+        `SPISYNC_REG_EVENT_LOST_NS:     rd = ev_lost_ns;
+        `SPISYNC_REG_BURST_INTERVAL_NS_LO: rd = burst_interval_ns[31:0];
+        `SPISYNC_REG_BURST_INTERVAL_NS_HI: rd = burst_interval_ns[63:32];
+        `SPISYNC_REG_AUTH_FAIL_BURST:   rd = auth_fail_burst;
+        `SPISYNC_REG_REPLAY_BURST:      rd = replay_burst;
         `SPISYNC_REG_SA_STATS_PACKETS_LO:   rd = stats_packets[31:0];
         `SPISYNC_REG_SA_STATS_PACKETS_HI:   rd = stats_packets[63:32];
         `SPISYNC_REG_SA_STATS_BYTES_LO:     rd = stats_bytes[31:0];
@@ -264,7 +347,7 @@ always @* begin
     end
 end
 
-reg [31:0] ev_hi_latch;
+reg [31:0] lost_hi_latch, written_hi_latch, suppressed_hi_latch, pending_hi_latch;
 always @(posedge clk) begin
     if (rd_go) begin
         s_axil_rvalid <= 1'b1;
@@ -273,8 +356,17 @@ always @(posedge clk) begin
         if (ra == `SPISYNC_REG_TIME_NS_LO) begin
             time_hi_latch <= time_ns[63:32];
         end
-        if (ra == `SPISYNC_REG_EVENTS_DROPPED_LO) begin
-            ev_hi_latch <= events_dropped[63:32];
+        if (ra == `SPISYNC_REG_EVENTS_LOST_LO) begin
+            lost_hi_latch <= events_lost[63:32];
+        end
+        if (ra == `SPISYNC_REG_EVENTS_WRITTEN_LO) begin
+            written_hi_latch <= events_written[63:32];
+        end
+        if (ra == `SPISYNC_REG_FLOW_SUPPRESSED_LO) begin
+            suppressed_hi_latch <= flow_suppressed[63:32];
+        end
+        if (ra == `SPISYNC_REG_FLOW_PENDING_LO) begin
+            pending_hi_latch <= flow_pending[63:32];
         end
     end
     if (s_axil_rvalid && s_axil_rready) begin
@@ -283,7 +375,10 @@ always @(posedge clk) begin
     if (rst) begin
         s_axil_rvalid <= 1'b0;
         time_hi_latch <= 32'd0;
-        ev_hi_latch   <= 32'd0;
+        lost_hi_latch <= 32'd0;
+        written_hi_latch <= 32'd0;
+        suppressed_hi_latch <= 32'd0;
+        pending_hi_latch <= 32'd0;
     end
 end
 

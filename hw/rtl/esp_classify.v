@@ -90,6 +90,9 @@ module esp_classify #(
     output reg  [1:0]              job_mode,
     output reg  [63:0]             job_hard_bytes,
     output reg  [63:0]             job_hard_packets,
+    output reg  [63:0]             job_soft_bytes,
+    output reg  [63:0]             job_soft_packets,
+    output reg  [31:0]             job_spi,
     output reg  [HDR_BYTES*8-1:0]  job_hdr,
     output reg  [4:0]              job_l2_len,
     output reg  [6:0]              job_l3_hdr_len,
@@ -177,6 +180,8 @@ wire [31:0]  e_salt       = c1_entry[`SPISYNC_SA_SALT_LSB +: `SPISYNC_SA_SALT_W]
 wire [255:0] e_key        = c1_entry[`SPISYNC_SA_KEY_LSB +: `SPISYNC_SA_KEY_W];
 wire [63:0]  e_hard_bytes = c1_entry[`SPISYNC_SA_HARD_BYTES_LSB +: `SPISYNC_SA_HARD_BYTES_W];
 wire [63:0]  e_hard_pkts  = c1_entry[`SPISYNC_SA_HARD_PACKETS_LSB +: `SPISYNC_SA_HARD_PACKETS_W];
+wire [63:0]  e_soft_bytes = c1_entry[`SPISYNC_SA_SOFT_BYTES_LSB +: `SPISYNC_SA_SOFT_BYTES_W];
+wire [63:0]  e_soft_pkts  = c1_entry[`SPISYNC_SA_SOFT_PACKETS_LSB +: `SPISYNC_SA_SOFT_PACKETS_W];
 
 // replay state: a record of an older generation is a fresh window
 wire [7:0]   st_gen    = st_rd_data[`SPISYNC_ST_W-1 -: 8];
@@ -246,7 +251,7 @@ wire [13:0] last_raw = c1_len - (({{(14-BEAT_W){1'b0}}, c1_beats} - 14'd1) << SH
 // the checks of the entry's identity (SPI, destination, encapsulation) were
 // the lookup's; its counters and lifetimes beyond the hard limits are not
 // needed before crypto
-wire unused_bits = &{c1_entry, st_rd_data[255:0], q0[13:10], qe[13:10],
+wire unused_bits = &{c1_entry, st_rd_data[255+`SPISYNC_ALARM_W:0], q0[13:10], qe[13:10],
                      last_esp[13:7], last_raw[13:7]};
 
 // AAD: SPI || seq, or SPI || seq_hi || seq with ESN; byte 0 in bits 7:0
@@ -274,7 +279,9 @@ reg [`SPISYNC_EVENT_BYTES*8-1:0] ev;
 always @* begin
     ev = {`SPISYNC_EVENT_BYTES*8{1'b0}};
     ev[`SPISYNC_EVF_TYPE_OFF*8 +: 8] = ev_reserved ? `SPISYNC_EV_SPI_RESERVED : `SPISYNC_EV_SA_MISS;
-    ev[`SPISYNC_EVF_FLAGS_OFF*8 +: 8] = {5'd0, c1_udp, c1_ipv6, 1'b0};
+    // port 0 (one MAC); phase is the ring's
+    ev[`SPISYNC_EVF_FLAGS_OFF*8 + `SPISYNC_EV_FLAG_IPV6_BIT] = c1_ipv6;
+    ev[`SPISYNC_EVF_FLAGS_OFF*8 + `SPISYNC_EV_FLAG_UDP_BIT]  = c1_udp;
     ev[`SPISYNC_EVF_FRAME_LEN_OFF*8 +: 16] = {2'b00, c1_len};
     ev[`SPISYNC_EVF_SPI_OFF*8 +: 32] = c1_spi;
     ev[`SPISYNC_EVF_TIME_NS_OFF*8 +: 64] = time_ns;
@@ -283,6 +290,7 @@ always @* begin
     ev[`SPISYNC_EVF_SEQ_OFF*8 +: 32] = c1_seq;
     ev[`SPISYNC_EVF_SPORT_OFF*8 +: 16] = c1_udp ? c1_sport : 16'd0;
     ev[`SPISYNC_EVF_DPORT_OFF*8 +: 16] = c1_udp ? c1_dport : 16'd0;
+    ev[`SPISYNC_EVF_SA_INDEX_OFF*8 +: 16] = 16'hFFFF;
     ev[`SPISYNC_EVF_RX_SEQ_OFF*8 +: 16] = c1_rx_seq;
 end
 
@@ -316,6 +324,9 @@ always @(posedge clk) begin
     job_mode         <= e_mode;
     job_hard_bytes   <= e_hard_bytes;
     job_hard_packets <= e_hard_pkts;
+    job_soft_bytes   <= e_soft_bytes;
+    job_soft_packets <= e_soft_pkts;
+    job_spi          <= c1_spi;
     job_hdr          <= c1_hdr;
     job_l2_len       <= c1_l2_len;
     job_l3_hdr_len   <= c1_l3_hdr_len;

@@ -56,6 +56,9 @@ module esp_commit #(
     input  wire [1:0]               m_mode,
     input  wire [63:0]              m_hard_bytes,
     input  wire [63:0]              m_hard_packets,
+    input  wire [63:0]              m_soft_bytes,
+    input  wire [63:0]              m_soft_packets,
+    input  wire [31:0]              m_spi,
     input  wire [HDR_BYTES*8-1:0]   m_hdr,
     input  wire [4:0]               m_l2_len,
     input  wire [6:0]               m_l3_hdr_len,
@@ -93,11 +96,20 @@ module esp_commit #(
     output reg                      cnt_out_valid,
     output reg  [7:0]               cnt_out_reason,
 
+    // SA events: lifetimes and drop bursts (docs/event-ring.md)
+    input  wire [63:0]              time_ns,
+    input  wire [23:0]              burst_epoch,
+    input  wire [31:0]              auth_fail_burst,
+    input  wire [31:0]              replay_burst,
+    output reg                      sa_ev_valid,
+    output reg  [`SPISYNC_EVENT_BYTES*8-1:0] sa_ev_rec,
+
     output wire                     protocol_error  // a beat without a job, or a verdict
                                                     // without its padding check (never)
 );
 
 localparam integer RW = `SPISYNC_REPLAY_W;
+localparam integer AW = `SPISYNC_ALARM_W;
 localparam integer SW = `SPISYNC_ST_W;
 
 // ---------------------------------------------------------------------------
@@ -109,9 +121,10 @@ assign m_ready = c_tvalid && first;
 wire   no_job = c_tvalid && first && !m_valid;
 
 // the job as of this beat: the FIFO head on a first beat, latched after
-localparam integer JOB_W = 8 + 16 + 8 + 1 + 64 + 2 + 64 + 64 + HDR_BYTES*8 + 5 + 7 + 1 + 1 + 16 + 16 + 14;
+localparam integer JOB_W = 8 + 16 + 8 + 1 + 64 + 2 + 64 + 64 + 64 + 64 + 32 + HDR_BYTES*8
+                         + 5 + 7 + 1 + 1 + 16 + 16 + 14;
 wire [JOB_W-1:0] job_head = {m_reason, m_index, m_gen, m_esn, m_seq64, m_mode, m_hard_bytes,
-                             m_hard_packets, m_hdr, m_l2_len, m_l3_hdr_len, m_vlan, m_ipv6,
+                             m_hard_packets, m_soft_bytes, m_soft_packets, m_spi, m_hdr, m_l2_len, m_l3_hdr_len, m_vlan, m_ipv6,
                              m_csum_base, m_rx_seq, m_pay_len};
 reg  [JOB_W-1:0] job_cur;
 wire [JOB_W-1:0] job_now = first ? job_head : job_cur;
@@ -215,6 +228,9 @@ wire [63:0]            x_seq64;
 wire [1:0]             x_mode;
 wire [63:0]            x_hard_bytes;
 wire [63:0]            x_hard_packets;
+wire [63:0]            x_soft_bytes;
+wire [63:0]            x_soft_packets;
+wire [31:0]            x_spi;
 wire [HDR_BYTES*8-1:0] x_hdr;
 wire [4:0]             x_l2_len;
 wire [6:0]             x_l3_hdr_len;
@@ -224,7 +240,7 @@ wire [15:0]            x_csum_base;
 wire [15:0]            x_rx_seq;
 wire [13:0]            x_pay_len;
 assign {x_end, x_token, x_bypass, x_auth_ok, x_reason, x_index, x_gen, x_esn, x_seq64, x_mode,
-        x_hard_bytes, x_hard_packets, x_hdr, x_l2_len, x_l3_hdr_len, x_vlan, x_ipv6,
+        x_hard_bytes, x_hard_packets, x_soft_bytes, x_soft_packets, x_spi, x_hdr, x_l2_len, x_l3_hdr_len, x_vlan, x_ipv6,
         x_csum_base, x_rx_seq, x_pay_len} = fin_x;
 
 // the last decision is the record being written this clock
@@ -246,6 +262,7 @@ wire unused_st_gen = &st[SW-1 -: 8];     // replaced by this frame's gen
 
 wire [63:0]   s_top       = st[SW-9 -: 64];
 wire [RW-1:0] s_bitmap    = st[SW-73 -: RW];
+wire [AW-1:0] s_alarm     = st[256 +: AW];
 wire [63:0]   s_packets   = st[255:192];
 wire [63:0]   s_bytes     = st[191:128];
 wire [63:0]   s_auth_fail = st[127:64];
@@ -289,6 +306,71 @@ wire nh_ip       = x_nh == 8'd4 || x_nh == 8'd41;
 wire tunnel      = nh_ip && x_mode != 2'd2;
 wire [13:0] il   = x_pay_len - 14'd2 - {6'd0, x_padlen};
 
+// ---------------------------------------------------------------------------
+// SA events (docs/event-ring.md): the verdict classes, decided the same way
+// as in the verdict below, and the SA's alarm state
+// ---------------------------------------------------------------------------
+wire crypto   = !x_token && !x_bypass;
+wire is_af    = crypto && !x_auth_ok;
+wire is_rp    = (x_token && x_reason == `SPISYNC_R_REPLAY && x_index != 16'hFFFF)
+             || (crypto && x_auth_ok && !replay_ok);
+wire is_exp   = crypto && x_auth_ok && replay_ok && expired;
+wire is_dec   = crypto && x_auth_ok && replay_ok && !expired && x_pad_ok && x_nh != 8'd59
+             && !(x_mode == 2'd1 && !nh_ip);
+
+wire        s_hard  = s_alarm[56];
+wire [23:0] s_epoch = s_alarm[55:32];
+wire        same_ep = s_epoch == burst_epoch;
+wire [15:0] af_now  = same_ep ? s_alarm[31:16] : 16'd0;
+wire [15:0] rp_now  = same_ep ? s_alarm[15:0] : 16'd0;
+wire [15:0] af_next = (is_af && af_now != 16'hFFFF) ? af_now + 16'd1 : af_now;
+wire [15:0] rp_next = (is_rp && rp_now != 16'hFFFF) ? rp_now + 16'd1 : rp_now;
+wire [AW-1:0] d_alarm = {s_hard || is_exp, burst_epoch, af_next, rp_next};
+
+function automatic [15:0] thr16(input [31:0] t);
+    thr16 = (t > 32'd65535) ? 16'hFFFF : t[15:0];
+endfunction
+wire [15:0] af_thr = thr16(auth_fail_burst);
+wire [15:0] rp_thr = thr16(replay_burst);
+
+function automatic soft_reached(input [63:0] pk, input [63:0] by,
+                                input [63:0] soft_pk, input [63:0] soft_by);
+    soft_reached = (soft_pk != 64'd0 && pk >= soft_pk) || (soft_by != 64'd0 && by >= soft_by);
+endfunction
+
+wire ev_soft = is_dec && soft_reached(s_packets + 64'd1, s_bytes + ct64, x_soft_packets, x_soft_bytes)
+            && !soft_reached(s_packets, s_bytes, x_soft_packets, x_soft_bytes);
+wire ev_hard = is_exp && !s_hard;
+wire ev_af   = is_af && af_thr != 16'd0 && af_next == af_thr && af_now != af_next;
+wire ev_rp   = is_rp && rp_thr != 16'd0 && rp_next == rp_thr && rp_now != rp_next;
+
+reg [`SPISYNC_EVENT_BYTES*8-1:0] sa_ev;
+integer ab;
+always @* begin
+    sa_ev = {`SPISYNC_EVENT_BYTES*8{1'b0}};
+    sa_ev[`SPISYNC_EVF_TYPE_OFF*8 +: 8] = ev_soft ? `SPISYNC_EV_SA_SOFT_EXPIRY
+                                       : ev_hard ? `SPISYNC_EV_SA_HARD_EXPIRY
+                                       : ev_af   ? `SPISYNC_EV_AUTH_FAIL_BURST
+                                       :           `SPISYNC_EV_REPLAY_BURST;
+    sa_ev[`SPISYNC_EVF_FLAGS_OFF*8 + `SPISYNC_EV_FLAG_IPV6_BIT] = x_ipv6;
+    sa_ev[`SPISYNC_EVF_SPI_OFF*8 +: 32] = x_spi;
+    sa_ev[`SPISYNC_EVF_TIME_NS_OFF*8 +: 64] = time_ns;
+    sa_ev[`SPISYNC_EVF_SEQ_OFF*8 +: 32] = x_seq64[31:0];
+    sa_ev[`SPISYNC_EVF_COUNT_OFF*8 +: 32] = ev_af ? {16'd0, af_thr} : ev_rp ? {16'd0, rp_thr} : 32'd0;
+    sa_ev[`SPISYNC_EVF_SA_INDEX_OFF*8 +: 16] = x_index;
+    sa_ev[`SPISYNC_EVF_RX_SEQ_OFF*8 +: 16] = x_rx_seq;
+    // addresses out of the frame's header, wire order
+    for (ab = 0; ab < 16; ab = ab + 1) begin
+        if (x_ipv6) begin
+            sa_ev[(`SPISYNC_EVF_SRC_OFF + ab)*8 +: 8] = x_hdr[({27'd0, x_l2_len} + 32'd8 + ab)*8 +: 8];
+            sa_ev[(`SPISYNC_EVF_DST_OFF + ab)*8 +: 8] = x_hdr[({27'd0, x_l2_len} + 32'd24 + ab)*8 +: 8];
+        end else if (ab < 4) begin
+            sa_ev[(`SPISYNC_EVF_SRC_OFF + ab)*8 +: 8] = x_hdr[({27'd0, x_l2_len} + 32'd12 + ab)*8 +: 8];
+            sa_ev[(`SPISYNC_EVF_DST_OFF + ab)*8 +: 8] = x_hdr[({27'd0, x_l2_len} + 32'd16 + ab)*8 +: 8];
+        end
+    end
+end
+
 reg       d_keep;
 reg [7:0] d_reason;
 reg       d_write;
@@ -297,30 +379,32 @@ always @* begin
     d_keep   = 1'b0;
     d_reason = x_reason;
     d_write  = 1'b0;
-    d_state  = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail, s_replay};
+    d_state  = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay};
     if (x_token) begin
         // dropped before crypto; a replay caught by the pre-check still
         // counts against its SA
         if (x_reason == `SPISYNC_R_REPLAY && x_index != 16'hFFFF) begin
             d_write = 1'b1;
-            d_state = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
+            d_state = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
         end
     end else if (x_bypass) begin
         d_keep = 1'b1;
     end else if (!x_auth_ok) begin
         d_reason = `SPISYNC_R_AUTH_FAIL;
         d_write  = 1'b1;
-        d_state  = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail + 64'd1, s_replay};
+        d_state  = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail + 64'd1, s_replay};
     end else if (!replay_ok) begin
         d_reason = `SPISYNC_R_REPLAY;
         d_write  = 1'b1;
-        d_state  = {x_gen, s_top, s_bitmap, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
+        d_state  = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
     end else if (expired) begin
         d_reason = `SPISYNC_R_SA_EXPIRED;
+        // remember that SA_HARD_EXPIRY was raised
+        d_write  = 1'b1;
     end else begin
         // authentic and fresh: the window moves whatever the payload holds
         d_write = 1'b1;
-        d_state = {x_gen, new_top, new_bitmap, s_packets, s_bytes, s_auth_fail, s_replay};
+        d_state = {x_gen, new_top, new_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay};
         if (!x_pad_ok) begin
             d_reason = `SPISYNC_R_BAD_PADDING;
         end else if (x_nh == 8'd59) begin
@@ -330,7 +414,7 @@ always @* begin
         end else begin
             d_reason = `SPISYNC_R_DECRYPTED;
             d_keep   = 1'b1;
-            d_state  = {x_gen, new_top, new_bitmap, s_packets + 64'd1, s_bytes + ct64,
+            d_state  = {x_gen, new_top, new_bitmap, d_alarm, s_packets + 64'd1, s_bytes + ct64,
                         s_auth_fail, s_replay};
         end
     end
@@ -414,6 +498,9 @@ always @(posedge clk) begin
     e_pay_len <= x_bypass ? x_pay_len : il;
     e_user    <= {x_rx_seq, (d_reason == `SPISYNC_R_DECRYPTED) ? x_index : 16'hFFFF, d_reason};
 
+    sa_ev_valid <= x_decide && (ev_soft || ev_hard || ev_af || ev_rp);
+    sa_ev_rec   <= sa_ev;
+
     wb1_valid <= x_decide && d_write;
     wb1_index <= x_index;
     wb1_data  <= d_state;
@@ -436,6 +523,7 @@ always @(posedge clk) begin
 
     if (rst) begin
         e_valid        <= 1'b0;
+        sa_ev_valid    <= 1'b0;
         wb1_valid      <= 1'b0;
         wb2_valid      <= 1'b0;
         cnt_drop_valid <= 1'b0;

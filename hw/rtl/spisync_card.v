@@ -25,7 +25,10 @@ module spisync_card #(
     parameter integer SA_ENTRIES    = 4096,
     parameter integer TAG_BUCKETS   = 2048,    // per tag table
     parameter integer CLK_PERIOD_PS = 3103,
-    parameter integer PAD_LAT       = 3        // esp_pad_check LATENCY
+    parameter integer PAD_LAT       = 3,       // esp_pad_check LATENCY
+    parameter integer FLOW_SETS     = 512,     // flow filter: sets x 2 ways
+    parameter integer RING_LOG2_MAX = 20,      // largest event ring: 2^n records
+    parameter integer EV_DEPTH      = 64       // event FIFO in front of the ring
 ) (
     input  wire                      clk,
     input  wire                      rst,
@@ -45,10 +48,23 @@ module spisync_card #(
     output wire [`SPISYNC_HOST_TUSER_W-1:0] m_axis_host_tuser,
     input  wire                      m_axis_host_tready,
 
-    // event records (one per beat)
-    output wire [`SPISYNC_EVENT_BYTES*8-1:0] m_axis_event_tdata,
-    output wire                      m_axis_event_tvalid,
-    input  wire                      m_axis_event_tready,
+    // event ring in host memory: AXI4 master, writes only
+    output wire [63:0]               m_axi_ev_awaddr,
+    output wire [7:0]                m_axi_ev_awlen,
+    output wire [2:0]                m_axi_ev_awsize,
+    output wire [1:0]                m_axi_ev_awburst,
+    output wire [3:0]                m_axi_ev_awcache,
+    output wire [2:0]                m_axi_ev_awprot,
+    output wire                      m_axi_ev_awvalid,
+    input  wire                      m_axi_ev_awready,
+    output wire [`SPISYNC_EVENT_BYTES*8-1:0] m_axi_ev_wdata,
+    output wire [`SPISYNC_EVENT_BYTES-1:0]   m_axi_ev_wstrb,
+    output wire                      m_axi_ev_wlast,
+    output wire                      m_axi_ev_wvalid,
+    input  wire                      m_axi_ev_wready,
+    input  wire [1:0]                m_axi_ev_bresp,
+    input  wire                      m_axi_ev_bvalid,
+    output wire                      m_axi_ev_bready,
 
     // control
     input  wire [15:0]               s_axil_awaddr,
@@ -107,14 +123,24 @@ wire [63:0] cnt_rd_value;
 wire        ctl_st_rd_en;
 wire [15:0] ctl_st_rd_index;
 wire [`SPISYNC_ST_W-1:0] ctl_st_rd_data;
-reg  [63:0] events_dropped;
+wire [63:0] ring_base;
+wire [4:0]  ring_size_log2;
+wire        ring_enable;
+wire [31:0] ring_cons, ring_prod, ring_write_errors;
+wire [4:0]  ring_status;
+wire [63:0] ev_holdoff_ns, burst_interval_ns;
+wire [31:0] ev_token_ns, ev_token_burst, ev_lost_ns, auth_fail_burst, replay_burst;
+wire [63:0] events_lost, flow_suppressed, flow_pending;
+reg  [63:0] events_written;
 reg         ready;
 
 card_regs #(
     .DATA_WIDTH(DATA_WIDTH),
     .SA_ENTRIES(SA_ENTRIES),
     .TAG_BUCKETS(TAG_BUCKETS),
-    .CLK_PERIOD_PS(CLK_PERIOD_PS)
+    .CLK_PERIOD_PS(CLK_PERIOD_PS),
+    .FLOW_ENTRIES(2 * FLOW_SETS),
+    .RING_LOG2_MAX(RING_LOG2_MAX)
 ) u_regs (
     .clk(clk),
     .rst(rst),
@@ -153,7 +179,24 @@ card_regs #(
     .st_rd_en(ctl_st_rd_en),
     .st_rd_index(ctl_st_rd_index),
     .st_rd_data(ctl_st_rd_data),
-    .events_dropped(events_dropped)
+    .ring_base(ring_base),
+    .ring_size_log2(ring_size_log2),
+    .ring_enable(ring_enable),
+    .ring_cons(ring_cons),
+    .ring_prod(ring_prod),
+    .ring_status(ring_status),
+    .ring_write_errors(ring_write_errors),
+    .ev_holdoff_ns(ev_holdoff_ns),
+    .ev_token_ns(ev_token_ns),
+    .ev_token_burst(ev_token_burst),
+    .ev_lost_ns(ev_lost_ns),
+    .burst_interval_ns(burst_interval_ns),
+    .auth_fail_burst(auth_fail_burst),
+    .replay_burst(replay_burst),
+    .events_lost(events_lost),
+    .events_written(events_written),
+    .flow_suppressed(flow_suppressed),
+    .flow_pending(flow_pending)
 );
 
 // ---------------------------------------------------------------------------
@@ -340,7 +383,8 @@ wire [7:0]             j_gen;
 wire                   j_esn;
 wire [63:0]            j_seq64;
 wire [1:0]             j_mode;
-wire [63:0]            j_hard_bytes, j_hard_packets;
+wire [63:0]            j_hard_bytes, j_hard_packets, j_soft_bytes, j_soft_packets;
+wire [31:0]            j_spi;
 wire [HDR_BYTES*8-1:0] j_hdr;
 wire [4:0]             j_l2_len;
 wire [6:0]             j_l3_hdr_len;
@@ -412,6 +456,9 @@ esp_classify #(
     .job_mode(j_mode),
     .job_hard_bytes(j_hard_bytes),
     .job_hard_packets(j_hard_packets),
+    .job_soft_bytes(j_soft_bytes),
+    .job_soft_packets(j_soft_packets),
+    .job_spi(j_spi),
     .job_hdr(j_hdr),
     .job_l2_len(j_l2_len),
     .job_l3_hdr_len(j_l3_hdr_len),
@@ -425,13 +472,14 @@ esp_classify #(
 
 // what the dispatch needs, and what travels on to the commit stage
 localparam integer DJOB_W = 1 + 1 + BEAT_W + 8 + BEAT_W + BEAT_W + 7 + 7 + SIDE_W;
-localparam integer CJOB_W = 8 + 16 + 8 + 1 + 64 + 2 + 64 + 64 + HDR_BYTES*8 + 5 + 7 + 1 + 1 + 16 + 16 + 14;
+localparam integer CJOB_W = 8 + 16 + 8 + 1 + 64 + 2 + 64 + 64 + 64 + 64 + 32 + HDR_BYTES*8
+                          + 5 + 7 + 1 + 1 + 16 + 16 + 14;
 
 wire [DJOB_W+CJOB_W-1:0] jf_in = {
     j_drop, j_bypass, j_beats, j_q0, j_n_in, j_k, j_shift, j_last_bytes,
     j_key, j_key_256, j_salt, j_iv, j_aad, j_aad_len, j_icv_len, j_icv,
     j_reason, j_index, j_gen, j_esn, j_seq64, j_mode, j_hard_bytes, j_hard_packets,
-    j_hdr, j_l2_len, j_l3_hdr_len, j_vlan, j_ipv6, j_csum_base, j_rx_seq, j_pay_len};
+    j_soft_bytes, j_soft_packets, j_spi, j_hdr, j_l2_len, j_l3_hdr_len, j_vlan, j_ipv6, j_csum_base, j_rx_seq, j_pay_len};
 wire [DJOB_W+CJOB_W-1:0] jf_out;
 wire                     jf_valid;
 wire                     jf_ready;
@@ -466,31 +514,143 @@ always @(posedge clk) begin
     end
 end
 
-// events: a small FIFO; what it cannot take is counted
-wire ev_in_ready;
-wire [4:0] ev_count;
+// ---------------------------------------------------------------------------
+// events: flow filter -> gate (token bucket, loss accounting) -> FIFO -> ring
+// (docs/event-ring.md)
+// ---------------------------------------------------------------------------
+localparam integer EV_W = `SPISYNC_EVENT_BYTES * 8;
+wire            ff_valid, ff_evict_valid, ff_suppressed, ff_ready;
+wire [EV_W-1:0] ff_rec, ff_evict_rec;
+
+flow_filter #(
+    .SETS(FLOW_SETS)
+) u_flow (
+    .clk(clk),
+    .rst(rst),
+    .holdoff_ns(ev_holdoff_ns),
+    .s_valid(ev_valid),
+    .s_rec(ev_data),
+    .m_valid(ff_valid),
+    .m_rec(ff_rec),
+    .m_evict_valid(ff_evict_valid),
+    .m_evict_rec(ff_evict_rec),
+    .m_suppressed(ff_suppressed),
+    .ready(ff_ready),
+    .suppressed_total(flow_suppressed),
+    .pending(flow_pending)
+);
+
+wire            sa_ev_valid, sa_ev_ready, sa_ev_overflow;
+wire [EV_W-1:0] sa_ev_rec;
+wire            gate_valid, ev_in_ready;
+wire [EV_W-1:0] gate_rec;
+wire            ring_lost_valid;
+wire [EV_W-1:0] ring_lost_rec;
+wire            st_enabled, st_full, st_bad_cons, st_write_error, st_busy;
+
+event_gate u_gate (
+    .clk(clk),
+    .rst(rst),
+    .time_ns(time_ns),
+    .token_ns(ev_token_ns),
+    .token_burst(ev_token_burst),
+    .lost_ns(ev_lost_ns),
+    .ring_enabled(st_enabled),
+    .f_valid(ff_valid),
+    .f_rec(ff_rec),
+    .f_evict_valid(ff_evict_valid),
+    .f_evict_rec(ff_evict_rec),
+    .s_valid(sa_ev_valid),
+    .s_rec(sa_ev_rec),
+    .s_ready(sa_ev_ready),
+    .s_overflow(sa_ev_overflow),
+    .r_lost_valid(ring_lost_valid),
+    .r_lost_rec(ring_lost_rec),
+    .m_valid(gate_valid),
+    .m_rec(gate_rec),
+    .m_ready(ev_in_ready),
+    .lost_total(events_lost)
+);
+
+wire [$clog2(EV_DEPTH):0] ev_count;
+wire            evq_valid, evq_ready;
+wire [EV_W-1:0] evq_rec;
 sync_fifo #(
-    .WIDTH(`SPISYNC_EVENT_BYTES*8),
-    .DEPTH(16)
+    .WIDTH(EV_W),
+    .DEPTH(EV_DEPTH)
 ) u_events (
     .clk(clk),
     .rst(rst),
-    .s_data(ev_data),
-    .s_valid(ev_valid),
+    .s_data(gate_rec),
+    .s_valid(gate_valid),
     .s_ready(ev_in_ready),
-    .m_data(m_axis_event_tdata),
-    .m_valid(m_axis_event_tvalid),
-    .m_ready(m_axis_event_tready),
+    .m_data(evq_rec),
+    .m_valid(evq_valid),
+    .m_ready(evq_ready),
     .count(ev_count)
 );
+
+wire ring_written;
+event_ring #(
+    .ADDR_W(64),
+    .SIZE_LOG2_MAX(RING_LOG2_MAX)
+) u_ring (
+    .clk(clk),
+    .rst(rst),
+    .s_rec_data(evq_rec),
+    .s_rec_valid(evq_valid),
+    .s_rec_ready(evq_ready),
+    .ring_base(ring_base),
+    .ring_size_log2(ring_size_log2),
+    .ring_enable(ring_enable),
+    .ring_cons(ring_cons),
+    .ring_prod(ring_prod),
+    .st_enabled(st_enabled),
+    .st_full(st_full),
+    .st_bad_cons(st_bad_cons),
+    .st_write_error(st_write_error),
+    .st_busy(st_busy),
+    .write_errors(ring_write_errors),
+    .written_pulse(ring_written),
+    .lost_valid(ring_lost_valid),
+    .lost_data(ring_lost_rec),
+    .m_axi_awaddr(m_axi_ev_awaddr),
+    .m_axi_awlen(m_axi_ev_awlen),
+    .m_axi_awsize(m_axi_ev_awsize),
+    .m_axi_awburst(m_axi_ev_awburst),
+    .m_axi_awcache(m_axi_ev_awcache),
+    .m_axi_awprot(m_axi_ev_awprot),
+    .m_axi_awvalid(m_axi_ev_awvalid),
+    .m_axi_awready(m_axi_ev_awready),
+    .m_axi_wdata(m_axi_ev_wdata),
+    .m_axi_wstrb(m_axi_ev_wstrb),
+    .m_axi_wlast(m_axi_ev_wlast),
+    .m_axi_wvalid(m_axi_ev_wvalid),
+    .m_axi_wready(m_axi_ev_wready),
+    .m_axi_bresp(m_axi_ev_bresp),
+    .m_axi_bvalid(m_axi_ev_bvalid),
+    .m_axi_bready(m_axi_ev_bready)
+);
+assign ring_status = {st_busy, st_write_error, st_bad_cons, st_full, st_enabled};
+
 always @(posedge clk) begin
-    if (ev_valid && !ev_in_ready) begin
-        events_dropped <= events_dropped + 64'd1;
-    end
+    events_written <= events_written + {63'd0, ring_written};
     if (rst) begin
-        events_dropped <= 64'd0;
+        events_written <= 64'd0;
     end
 end
+
+// records on their way: through the filter, parked in the gate, queued for a
+// ring with room, or written and not yet answered
+reg [15:0] ev_recent;
+always @(posedge clk) begin
+    ev_recent <= {ev_recent[14:0], ev_valid || ff_valid || ff_evict_valid};
+    if (rst) begin
+        ev_recent <= 16'd0;
+    end
+end
+wire events_busy = ev_recent != 16'd0 || (evq_valid && !st_full && !st_bad_cons) || st_busy
+                 || sa_ev_valid || cm_ev_valid;
 
 // ---------------------------------------------------------------------------
 // dispatch and the GCM core
@@ -611,16 +771,21 @@ wire [7:0]             k_gen;
 wire                   k_esn;
 wire [63:0]            k_seq64;
 wire [1:0]             k_mode;
-wire [63:0]            k_hard_bytes, k_hard_packets;
+wire [63:0]            k_hard_bytes, k_hard_packets, k_soft_bytes, k_soft_packets;
+wire [31:0]            k_spi;
 wire [HDR_BYTES*8-1:0] k_hdr;
 wire [4:0]             k_l2_len;
 wire [6:0]             k_l3_hdr_len;
 wire                   k_vlan, k_ipv6;
 wire [15:0]            k_csum_base, k_rx_seq;
 wire [13:0]            k_pay_len;
-assign {k_reason, k_index, k_gen, k_esn, k_seq64, k_mode, k_hard_bytes, k_hard_packets, k_hdr,
+assign {k_reason, k_index, k_gen, k_esn, k_seq64, k_mode, k_hard_bytes, k_hard_packets,
+        k_soft_bytes, k_soft_packets, k_spi, k_hdr,
         k_l2_len, k_l3_hdr_len, k_vlan, k_ipv6, k_csum_base, k_rx_seq, k_pay_len} = cj_out;
 
+wire        cm_ev_valid;
+wire [`SPISYNC_EVENT_BYTES*8-1:0] cm_ev_rec;
+reg  [23:0] burst_epoch;
 wire        cm_st_rd_en;
 wire [15:0] cm_st_rd_index;
 wire [`SPISYNC_ST_W-1:0] cm_st_rd_data;
@@ -663,6 +828,9 @@ esp_commit #(
     .m_mode(k_mode),
     .m_hard_bytes(k_hard_bytes),
     .m_hard_packets(k_hard_packets),
+    .m_soft_bytes(k_soft_bytes),
+    .m_soft_packets(k_soft_packets),
+    .m_spi(k_spi),
     .m_hdr(k_hdr),
     .m_l2_len(k_l2_len),
     .m_l3_hdr_len(k_l3_hdr_len),
@@ -692,8 +860,49 @@ esp_commit #(
     .cnt_drop_reason(cnt_drop_reason),
     .cnt_out_valid(cnt_out_valid),
     .cnt_out_reason(cnt_out_reason),
+    .time_ns(time_ns),
+    .burst_epoch(burst_epoch),
+    .auth_fail_burst(auth_fail_burst),
+    .replay_burst(replay_burst),
+    .sa_ev_valid(cm_ev_valid),
+    .sa_ev_rec(cm_ev_rec),
     .protocol_error(commit_error)
 );
+
+// SA events: a few per SA per burst interval at most; a small FIFO in front
+// of the gate, whose overflow the gate counts as lost
+wire sa_evq_in_ready;
+wire [4:0] sa_evq_count;
+sync_fifo #(
+    .WIDTH(`SPISYNC_EVENT_BYTES * 8),
+    .DEPTH(16)
+) u_sa_events (
+    .clk(clk),
+    .rst(rst),
+    .s_data(cm_ev_rec),
+    .s_valid(cm_ev_valid),
+    .s_ready(sa_evq_in_ready),
+    .m_data(sa_ev_rec),
+    .m_valid(sa_ev_valid),
+    .m_ready(sa_ev_ready),
+    .count(sa_evq_count)
+);
+assign sa_ev_overflow = cm_ev_valid && !sa_evq_in_ready;
+
+// the burst interval: an epoch number that steps every burst_interval_ns of
+// card time (0: never, all drops count into one epoch); measured from the
+// last step, so a new interval takes effect at once
+reg [63:0] epoch_start;
+always @(posedge clk) begin
+    if (burst_interval_ns != 64'd0 && time_ns - epoch_start >= burst_interval_ns) begin
+        burst_epoch <= burst_epoch + 24'd1;
+        epoch_start <= time_ns;
+    end
+    if (rst) begin
+        burst_epoch <= 24'd0;
+        epoch_start <= 64'd0;
+    end
+end
 
 // after reset the state memories hold anything: clear them (gen 0, which
 // no installed SA uses) before reporting ready
@@ -795,10 +1004,11 @@ end
 // rx_pulse covers the clock between a frame's last beat and its count in
 // in_flight; the output valids cover beats waiting for the host
 assign busy = in_flight != 32'd0 || rx_pulse || egress_busy || m_axis_host_tvalid
-           || m_axis_event_tvalid;
+           || events_busy;
 assign protocol_error = commit_error || (j_valid && !jf_in_ready) || (jf_valid && jf_ready && !cj_in_ready);
 
-wire unused_misc = &{res_no_space, jf_count, cj_count, ev_count, pt_tkeep};
+wire unused_misc = &{res_no_space, jf_count, cj_count, ev_count, pt_tkeep, ff_suppressed, ff_ready,
+                     sa_evq_count};
 
 endmodule
 

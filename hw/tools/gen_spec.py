@@ -53,13 +53,26 @@ def validate(spec):
                 errors.append(f"SA fields {bits[b]} and {f['name']} overlap")
                 break
             bits[b] = f["name"]
-    ev = [None] * spec["event"]["bytes"]
+    # event fields: inside the record; two fields may share bytes only if
+    # no record type carries both
+    type_names = [t["name"] for t in spec["event_type"]]
+    ev = [[] for _ in range(spec["event"]["bytes"])]
     for f in spec["event_field"]:
+        carried = set(f.get("types", type_names))
+        if not carried <= set(type_names):
+            errors.append(f"event field {f['name']} names an unknown type")
         for b in range(f["offset"], f["offset"] + f["bytes"]):
-            if b >= len(ev) or ev[b] is not None:
-                errors.append(f"event field {f['name']} overlaps or is outside the record")
+            if b >= len(ev):
+                errors.append(f"event field {f['name']} is outside the record")
                 break
-            ev[b] = f["name"]
+            clash = [g for g, gt in ev[b] if gt & carried]
+            if clash:
+                errors.append(f"event fields {clash[0]} and {f['name']} overlap")
+                break
+            ev[b].append((f["name"], carried))
+    bits = [fl["bit"] for fl in spec["event_flag"]]
+    if len(set(bits)) != len(bits) or any(b < 0 or b > 3 for b in bits):
+        errors.append("event flags must be distinct bits 0..3 (7:4 is the port)")
     for t in ("hash0", "hash1"):
         h = spec["tag"][t]
         if len(h) != 32 or any(v < 0 or v > 0xFFFF for v in h):
@@ -118,6 +131,8 @@ def gen_vh(spec):
     for f in spec["event_field"]:
         o.append(f"`define SPISYNC_EVF_{f['name']}_OFF {f['offset']}")
         o.append(f"`define SPISYNC_EVF_{f['name']}_BYTES {f['bytes']}")
+    for fl in spec["event_flag"]:
+        o.append(f"`define SPISYNC_EV_FLAG_{fl['name']}_BIT {fl['bit']}")
     o.append("")
     o.append("`endif")
     return "\n".join(o) + "\n"
@@ -195,9 +210,9 @@ def gen_h(spec):
     for f in spec["event_field"]:
         o.append(f"#define SPISYNC_EVF_{f['name']}_OFF {f['offset']}u")
         o.append(f"#define SPISYNC_EVF_{f['name']}_BYTES {f['bytes']}u")
-    o.append("#define SPISYNC_EV_FLAG_PHASE 0x01u")
-    o.append("#define SPISYNC_EV_FLAG_IPV6 0x02u")
-    o.append("#define SPISYNC_EV_FLAG_UDP 0x04u")
+    for fl in spec["event_flag"]:
+        o.append(f"#define SPISYNC_EV_FLAG_{fl['name']} 0x{1 << fl['bit']:02x}u")
+    o.append("#define SPISYNC_EV_FLAGS_PORT_SHIFT 4u")
     o.append("")
     o.append("#endif")
     return "\n".join(o) + "\n"
@@ -243,12 +258,18 @@ def gen_md(spec):
     for f in spec["host_tuser"]:
         o.append(f"| {f['lsb'] + f['width'] - 1}:{f['lsb']} | `{f['name']}` | {f['doc']} |")
     o += ["", f"## Event record ({spec['event']['bytes']} bytes)", "",
-          "One record per beat of the event stream, byte 0 in bits 7:0. Integer fields",
+          "One record per 64-byte slot of the host event ring (docs/event-ring.md), byte 0 in bits 7:0. Integer fields",
           "are little-endian; addresses are in wire order.", "",
-          "Types: " + ", ".join(f"`{t['name']}` = {t['id']}" for t in spec["event_type"]) + ".", "",
-          "| offset | bytes | name | meaning |", "|---:|---:|---|---|"]
+          "| type | id | meaning |", "|---|---:|---|"]
+    for t in spec["event_type"]:
+        o.append(f"| `{t['name']}` | {t['id']} | {t['doc']} |")
+    o += ["", "| flag bit | name | meaning |", "|---:|---|---|"]
+    for fl in spec["event_flag"]:
+        o.append(f"| {fl['bit']} | `{fl['name']}` | {fl['doc']} |")
+    o += ["", "| offset | bytes | name | carried by | meaning |", "|---:|---:|---|---|---|"]
     for f in spec["event_field"]:
-        o.append(f"| {f['offset']} | {f['bytes']} | `{f['name']}` | {f['doc']} |")
+        carried = ", ".join(f"`{t}`" for t in f["types"]) if "types" in f else "all"
+        o.append(f"| {f['offset']} | {f['bytes']} | `{f['name']}` | {carried} | {f['doc']} |")
     return "\n".join(o) + "\n"
 
 

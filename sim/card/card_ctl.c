@@ -257,10 +257,26 @@ card_ctl_sa_stats(struct card_ctl *ctl, uint32_t index, uint64_t *packets,
 }
 
 uint64_t
-card_ctl_events_dropped(struct card_ctl *ctl)
+card_ctl_read64(struct card_ctl *ctl, uint32_t lo_offset)
 {
 	/* reading LO latches HI */
-	return read64(ctl->sim, SPISYNC_REG_EVENTS_DROPPED_LO);
+	return read64(ctl->sim, lo_offset);
+}
+
+uint64_t
+card_ctl_events_lost(struct card_ctl *ctl)
+{
+	return read64(ctl->sim, SPISYNC_REG_EVENTS_LOST_LO);
+}
+
+void
+card_ctl_event_filter(struct card_ctl *ctl, uint64_t holdoff_ns,
+    uint32_t token_ns, uint32_t token_burst)
+{
+	card_sim_mmio_write(ctl->sim, SPISYNC_REG_EVENT_HOLDOFF_NS_LO, (uint32_t)holdoff_ns);
+	card_sim_mmio_write(ctl->sim, SPISYNC_REG_EVENT_HOLDOFF_NS_HI, (uint32_t)(holdoff_ns >> 32));
+	card_sim_mmio_write(ctl->sim, SPISYNC_REG_EVENT_TOKEN_NS, token_ns);
+	card_sim_mmio_write(ctl->sim, SPISYNC_REG_EVENT_TOKEN_BURST, token_burst);
 }
 
 const char *

@@ -59,8 +59,14 @@ int card_ctl_sa_stats(struct card_ctl *ctl, uint32_t index,
     uint64_t *packets, uint64_t *bytes, uint64_t *auth_fail,
     uint64_t *replay);
 
-/* Event records the card could not emit. */
-uint64_t card_ctl_events_dropped(struct card_ctl *ctl);
+/* A 64-bit register pair (LO offset; the LO read latches HI). */
+uint64_t card_ctl_read64(struct card_ctl *ctl, uint32_t lo_offset);
+/* Event records the card could not write to the ring (EVENTS_LOST). */
+uint64_t card_ctl_events_lost(struct card_ctl *ctl);
+/* The flow filter's hold-off and the token bucket (0, 0: every miss
+ * reported, no rate limit: what the frame-by-frame scoreboards use). */
+void card_ctl_event_filter(struct card_ctl *ctl, uint64_t holdoff_ns,
+    uint32_t token_ns, uint32_t token_burst);
 
 /* A short text for an SA_ERR_* or CARD_CTL_ERR_* code. */
 const char *card_ctl_strerror(int err);

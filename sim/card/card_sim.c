@@ -5,11 +5,17 @@
 #include <stdlib.h>
 
 #include "card_sim_ops.h"
+#include "event_ring.h"
+#include "host_mem.h"
 #include "spisync_hw.h"
 
 struct card_sim {
 	const struct card_sim_ops *ops;
 	void *model;
+	/* the event ring, consumed the way the driver does */
+	bool ring_on;
+	struct event_ring ring;
+	uint32_t cons_written;    /* last value written to RING_CONS */
 };
 
 struct card_sim *card_sim_create(unsigned data_width)
@@ -52,6 +58,7 @@ unsigned card_sim_data_width(const struct card_sim *c)
 void card_sim_reset(struct card_sim *c)
 {
 	c->ops->reset(c->model);
+	c->ring_on = false;
 	/* the card clears its per-SA state after reset; nothing may be
 	 * installed before STATUS says ready (a few thousand clocks) */
 	for (int i = 0; i < 1000; i++) {
@@ -112,9 +119,54 @@ int card_sim_pull_host(struct card_sim *c, struct card_host_frame *out)
 	return c->ops->pull_host(c->model, out);
 }
 
+struct host_mem *card_sim_host_mem(struct card_sim *c)
+{
+	return c->ops->host_mem(c->model);
+}
+
+int card_sim_events_enable(struct card_sim *c, unsigned size_log2)
+{
+	struct host_mem *hm = card_sim_host_mem(c);
+	const uint64_t base = host_mem_base(hm);
+
+	if (size_log2 < 1 || size_log2 > 20 ||
+	    ((size_t)SPISYNC_EVENT_BYTES << size_log2) > host_mem_size(hm))
+		return -1;
+	c->ops->mmio_write(c->model, SPISYNC_REG_RING_CTRL, 0);
+	if (event_ring_init(&c->ring, host_mem_data(hm), size_log2) != 0)
+		return -1;
+	c->ops->mmio_write(c->model, SPISYNC_REG_RING_BASE_LO, (uint32_t)base);
+	c->ops->mmio_write(c->model, SPISYNC_REG_RING_BASE_HI, (uint32_t)(base >> 32));
+	c->ops->mmio_write(c->model, SPISYNC_REG_RING_SIZE_LOG2, size_log2);
+	c->ops->mmio_write(c->model, SPISYNC_REG_RING_CONS, 0);
+	c->ops->mmio_write(c->model, SPISYNC_REG_RING_CTRL, 1);
+	c->cons_written = 0;
+	c->ring_on = true;
+	return 0;
+}
+
+/* Space goes back to the card every quarter ring, and whenever the ring has
+ * been read empty, as the driver does. */
 int card_sim_pull_event(struct card_sim *c, uint8_t record[64])
 {
-	return c->ops->pull_event(c->model, record);
+	if (!c->ring_on)
+		return 0;
+	const int got = event_ring_pop(&c->ring, record);
+	const uint32_t head = event_ring_cons(&c->ring);
+	const uint32_t quarter = (1u << c->ring.size_log2) / 4u;
+
+	if (head != c->cons_written &&
+	    (got == 0 || head - c->cons_written >= (quarter ? quarter : 1u))) {
+		c->ops->mmio_write(c->model, SPISYNC_REG_RING_CONS, head);
+		c->cons_written = head;
+	}
+	return got;
+}
+
+bool card_sim_frame_start(const struct card_sim *c, uint64_t arrival,
+    uint64_t *cycle)
+{
+	return c->ops->frame_start(c->model, arrival, cycle);
 }
 
 uint64_t card_sim_cycles(const struct card_sim *c)

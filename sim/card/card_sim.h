@@ -51,10 +51,30 @@ void card_sim_step(struct card_sim *c, uint64_t clocks);
  * max_clocks pass). Returns true when drained. */
 bool card_sim_drain(struct card_sim *c, uint64_t max_clocks);
 
-/* Collected host frames and event records, oldest first. 1 if one was
- * returned, 0 if none is waiting. */
+/* Collected host frames, oldest first. 1 if one was returned, 0 if none is
+ * waiting. */
 int card_sim_pull_host(struct card_sim *c, struct card_host_frame *out);
+
+/* Host memory behind the card's event-ring AXI4 master (timing, contents):
+ * CARD_SIM_HOST_MEM_SIZE bytes at bus address CARD_SIM_HOST_MEM_BASE. */
+#define CARD_SIM_HOST_MEM_BASE 0x0000000100000000ull
+#define CARD_SIM_HOST_MEM_SIZE (16u << 20)
+struct host_mem;
+struct host_mem *card_sim_host_mem(struct card_sim *c);
+
+/* Zero a ring of 2^size_log2 records at the start of host memory, program
+ * RING_BASE/SIZE/CONS and enable it (a new ring: records from index 0 with
+ * phase 1). -1 if it does not fit. The reset disables the ring. */
+int card_sim_events_enable(struct card_sim *c, unsigned size_log2);
+/* The next event record from the ring, read as the driver does (phase bit,
+ * RING_CONS written back every quarter ring and when the ring reads empty).
+ * 1 if one was returned, 0 if none is there (or the ring is not enabled). */
 int card_sim_pull_event(struct card_sim *c, uint8_t record[64]);
+
+/* The clock at which the frame with this arrival number (0 = first since
+ * reset) put its first beat on the wire; false if not sent yet. */
+bool card_sim_frame_start(const struct card_sim *c, uint64_t arrival,
+    uint64_t *cycle);
 
 uint64_t card_sim_cycles(const struct card_sim *c);
 /* Beats sent on the wire so far (the card has no tready: one per clock). */

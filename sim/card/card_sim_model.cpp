@@ -21,6 +21,7 @@
 #include VTOP_HEADER
 
 #include "spisync_hw.h"
+#include "host_mem.h"
 
 namespace {
 
@@ -55,8 +56,12 @@ struct model {
 	std::vector<uint8_t> host_cur;
 	uint64_t host_cur_user;
 	std::deque<host_frame> host;
-	std::deque<std::vector<uint8_t>> events;
 	bool protocol_error;
+
+	// host memory behind the card's event-ring AXI4 master
+	struct host_mem *hm;
+	// clock at which each frame's first beat went on the wire, by arrival
+	std::vector<uint64_t> starts;
 
 	// AXI-Lite handshakes seen in the last clock
 	bool ar_done, r_done, aw_done, b_done;
@@ -106,6 +111,8 @@ void wire_advance(model *m)
 	VTOP *t = m->top;
 	if (!t->s_axis_rx_tvalid)
 		return;
+	if (m->wire_off == 0)
+		m->starts.push_back(m->cycles);
 	m->wire_beats++;
 	if (t->s_axis_rx_tlast) {
 		m->wire.pop_front();
@@ -145,14 +152,35 @@ void sample_host(model *m)
 	}
 }
 
-void sample_event(model *m)
+// the event ring's AXI4 write channels against the host memory model
+void drive_host_mem(model *m)
 {
 	VTOP *t = m->top;
-	if (!(t->m_axis_event_tvalid && t->m_axis_event_tready))
-		return;
-	std::vector<uint8_t> rec(SPISYNC_EVENT_BYTES);
-	vl_get_bytes(t->m_axis_event_tdata, rec.data(), SPISYNC_EVENT_BYTES);
-	m->events.push_back(std::move(rec));
+	struct host_mem_axi_out o;
+	host_mem_outputs(m->hm, &o);
+	t->m_axi_ev_awready = o.awready;
+	t->m_axi_ev_wready = o.wready;
+	t->m_axi_ev_bvalid = o.bvalid;
+	t->m_axi_ev_bresp = o.bresp;
+}
+
+void clock_host_mem(model *m)
+{
+	VTOP *t = m->top;
+	struct host_mem_axi_in in;
+	in.awvalid = t->m_axi_ev_awvalid;
+	in.awaddr = t->m_axi_ev_awaddr;
+	in.awlen = t->m_axi_ev_awlen;
+	in.awsize = t->m_axi_ev_awsize;
+	in.awburst = t->m_axi_ev_awburst;
+	in.wvalid = t->m_axi_ev_wvalid;
+	vl_get_bytes(t->m_axi_ev_wdata, in.wdata, SPISYNC_EVENT_BYTES);
+	in.wstrb = t->m_axi_ev_wstrb;
+	in.wlast = t->m_axi_ev_wlast;
+	in.bready = t->m_axi_ev_bready;
+	// out of memory in the model: results can no longer be trusted
+	if (host_mem_clock(m->hm, &in) != 0)
+		m->protocol_error = true;
 }
 
 // one clock with whatever AXI-Lite inputs the caller set
@@ -162,11 +190,11 @@ void cycle(model *m)
 	drive_wire(m);
 	t->m_axis_host_tready = m->host_ready_pct >= 100
 	    || (next_rand(m) % 100) < m->host_ready_pct;
-	t->m_axis_event_tready = 1;
+	drive_host_mem(m);
 	t->clk = 0;
 	t->eval();
 	sample_host(m);
-	sample_event(m);
+	clock_host_mem(m);
 	wire_advance(m);
 	m->ar_done = t->s_axil_arvalid && t->s_axil_arready;
 	m->r_done = t->s_axil_rvalid && t->s_axil_rready;
@@ -206,6 +234,20 @@ static void *op_create(void)
 	m->rng = 1;
 	m->host_cur_user = 0;
 	m->protocol_error = false;
+	struct host_mem_cfg hc;
+	memset(&hc, 0, sizeof(hc));
+	hc.base = CARD_SIM_HOST_MEM_BASE;
+	hc.size = CARD_SIM_HOST_MEM_SIZE;
+	hc.write_latency = 8;
+	hc.aw_ready_pct = 100;
+	hc.w_ready_pct = 100;
+	hc.max_pending = 64;
+	hc.seed = 1;
+	m->hm = host_mem_create(&hc);
+	if (m->hm == nullptr) {
+		vl_sim_destroy(m);
+		return nullptr;
+	}
 	idle_axil(m->top);
 	m->top->rst = 1;
 	m->top->clk = 0;
@@ -215,7 +257,9 @@ static void *op_create(void)
 
 static void op_destroy(void *p)
 {
-	vl_sim_destroy(static_cast<model *>(p));
+	model *m = static_cast<model *>(p);
+	host_mem_destroy(m->hm);
+	vl_sim_destroy(m);
 }
 
 static unsigned op_width(void)
@@ -231,13 +275,15 @@ static void op_reset(void *p)
 	m->gap_left = 0;
 	m->host.clear();
 	m->host_cur.clear();
-	m->events.clear();
+	m->starts.clear();
 	m->protocol_error = false;
 	idle_axil(m->top);
 	m->top->rst = 1;
 	for (int i = 0; i < 8; i++)
 		cycle(m);
 	m->top->rst = 0;
+	// the reset cleared the arrival numbers
+	m->starts.clear();
 }
 
 static uint32_t op_mmio_read(void *p, uint32_t offset)
@@ -337,14 +383,18 @@ static int op_pull_host(void *p, struct card_host_frame *out)
 	return 1;
 }
 
-static int op_pull_event(void *p, uint8_t record[64])
+static struct host_mem *op_host_mem(void *p)
 {
-	model *m = static_cast<model *>(p);
-	if (m->events.empty())
-		return 0;
-	memcpy(record, m->events.front().data(), SPISYNC_EVENT_BYTES);
-	m->events.pop_front();
-	return 1;
+	return static_cast<model *>(p)->hm;
+}
+
+static bool op_frame_start(const void *p, uint64_t arrival, uint64_t *cycle)
+{
+	const model *m = static_cast<const model *>(p);
+	if (arrival >= m->starts.size())
+		return false;
+	*cycle = m->starts[arrival];
+	return true;
 }
 
 static uint64_t op_cycles(const void *p)
@@ -365,5 +415,6 @@ static bool op_protocol_error(const void *p)
 extern "C" const struct card_sim_ops CARD_OPS = {
 	op_create, op_destroy, op_width, op_reset, op_mmio_read, op_mmio_write,
 	op_push_frame, op_set_gap, op_set_host_ready, op_step, op_busy,
-	op_pull_host, op_pull_event, op_cycles, op_wire_beats, op_protocol_error,
+	op_pull_host, op_host_mem, op_frame_start, op_cycles, op_wire_beats,
+	op_protocol_error,
 };

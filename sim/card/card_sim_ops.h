@@ -22,7 +22,8 @@ struct card_sim_ops {
 	void (*step)(void *m, uint64_t clocks);
 	bool (*busy)(void *m);
 	int (*pull_host)(void *m, struct card_host_frame *out);
-	int (*pull_event)(void *m, uint8_t record[64]);
+	struct host_mem *(*host_mem)(void *m);
+	bool (*frame_start)(const void *m, uint64_t arrival, uint64_t *cycle);
 	uint64_t (*cycles)(const void *m);
 	uint64_t (*wire_beats)(const void *m);
 	bool (*protocol_error)(const void *m);

@@ -74,6 +74,8 @@ sa_entry_encode(const struct model_sa *sa, uint32_t words[SPISYNC_SA_WORDS])
 	put_bytes(words, SPISYNC_SA_KEY_WORD, sa->key, key_len);
 	put_u64(words, SPISYNC_SA_HARD_BYTES_WORD, sa->hard_bytes);
 	put_u64(words, SPISYNC_SA_HARD_PACKETS_WORD, sa->hard_packets);
+	put_u64(words, SPISYNC_SA_SOFT_BYTES_WORD, sa->soft_bytes);
+	put_u64(words, SPISYNC_SA_SOFT_PACKETS_WORD, sa->soft_packets);
 }
 
 static int

@@ -36,6 +36,7 @@ struct sa_slot {
 	struct model_sa sa;
 	struct replay_ref replay;
 	uint64_t packets, bytes, auth_fail, replays;
+	bool hard_reported;	/* SA_HARD_EXPIRY raised (once per SA) */
 };
 
 /* SPI -> index, sorted by SPI: the duplicate-free tag tables in effect. */
@@ -228,8 +229,30 @@ emit_event(const struct parse_result *p, size_t len, uint8_t type,
 		store_le16(e + SPISYNC_EVF_SPORT_OFF, p->sport);
 		store_le16(e + SPISYNC_EVF_DPORT_OFF, p->dport);
 	}
+	store_le16(e + SPISYNC_EVF_SA_INDEX_OFF, SPISYNC_SA_INDEX_NONE);
 	store_le16(e + SPISYNC_EVF_RX_SEQ_OFF, r->rx_seq);
 	r->event = true;
+}
+
+/* An SA event: the SA, and the frame that raised it (no ports, no frame
+ * length; TIME_NS 0 here). */
+static void
+emit_sa_event(const struct parse_result *p, uint8_t type, uint32_t count,
+    struct model_result *r)
+{
+	uint8_t *e = r->sa_event_rec;
+
+	memset(e, 0, SPISYNC_EVENT_BYTES);
+	e[SPISYNC_EVF_TYPE_OFF] = type;
+	e[SPISYNC_EVF_FLAGS_OFF] = p->ipv6 ? SPISYNC_EV_FLAG_IPV6 : 0;
+	store_le32(e + SPISYNC_EVF_SPI_OFF, p->spi);
+	memcpy(e + SPISYNC_EVF_SRC_OFF, p->src, p->ipv6 ? 16 : 4);
+	memcpy(e + SPISYNC_EVF_DST_OFF, p->dst, p->ipv6 ? 16 : 4);
+	store_le32(e + SPISYNC_EVF_SEQ_OFF, p->seq);
+	store_le32(e + SPISYNC_EVF_COUNT_OFF, count);
+	store_le16(e + SPISYNC_EVF_SA_INDEX_OFF, r->sa_index);
+	store_le16(e + SPISYNC_EVF_RX_SEQ_OFF, r->rx_seq);
+	r->sa_event = true;
 }
 
 /* ---------------------------------------------------------------------
@@ -472,8 +495,13 @@ esp_process(struct card_model *m, struct sa_slot *slot, const uint8_t *frame,
 		slot->replays++;
 		return SPISYNC_R_REPLAY;
 	}
-	if (lifetime_exceeded(slot, v.ct_len))
+	if (lifetime_exceeded(slot, v.ct_len)) {
+		if (!slot->hard_reported) {
+			slot->hard_reported = true;
+			emit_sa_event(p, SPISYNC_EV_SA_HARD_EXPIRY, 0, r);
+		}
 		return SPISYNC_R_SA_EXPIRED;
+	}
 	/* authentic and fresh: the window moves whatever the trailer says */
 	replay_ref_update(&slot->replay, s);
 	return deliver(m, slot, frame, p, v.ct_len, r);
@@ -516,6 +544,8 @@ card_model_frame(struct card_model *m, const uint8_t *frame, size_t len,
 	r->out_len = 0;
 	r->event = false;
 	memset(r->event_rec, 0, sizeof(r->event_rec));
+	r->sa_event = false;
+	memset(r->sa_event_rec, 0, sizeof(r->sa_event_rec));
 	r->rx_seq = 0;
 	if (m == NULL || frame == NULL || len == 0 ||
 	    len > CARD_MODEL_MAX_FRAME)

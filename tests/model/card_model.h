@@ -34,6 +34,9 @@ struct model_result {
 	bool event;                /* an event record is emitted (SA miss / reserved SPI) */
 	uint8_t event_rec[64];     /* per docs/register-map.md; TIME_NS = 0, RX_SEQ = arrival number */
 	uint16_t rx_seq;           /* the frame's arrival number (tuser RX_SEQ) */
+	bool sa_event;             /* an SA event (SA_HARD_EXPIRY; bursts and soft
+	                            * limits are not modelled: tests turn them off) */
+	uint8_t sa_event_rec[64];  /* as event_rec, from the commit stage */
 };
 
 /* NULL when out of memory. */

@@ -20,6 +20,7 @@ struct model_sa {
 	bool udp_encap;
 	uint16_t sport, dport;
 	uint64_t hard_bytes, hard_packets; /* 0: none */
+	uint64_t soft_bytes, soft_packets; /* 0: none; crossing raises SA_SOFT_EXPIRY */
 	uint8_t gen;
 };
 

@@ -320,11 +320,11 @@ card_sim_mmio_read(struct card_sim *c, uint32_t offset)
 		if (f->stats_after_reads == ~0u)
 			return 0;
 		return f->stats_reads++ >= f->stats_after_reads;
-	case SPISYNC_REG_EVENTS_DROPPED_LO:
-		f->events_dropped_hi = (uint32_t)(f->events_dropped >> 32);
-		return (uint32_t)f->events_dropped;
-	case SPISYNC_REG_EVENTS_DROPPED_HI:
-		return f->events_dropped_hi;
+	case SPISYNC_REG_EVENTS_LOST_LO:
+		f->events_lost_hi = (uint32_t)(f->events_lost >> 32);
+		return (uint32_t)f->events_lost;
+	case SPISYNC_REG_EVENTS_LOST_HI:
+		return f->events_lost_hi;
 	default:
 		break;
 	}

@@ -53,8 +53,8 @@ struct fake_card {
 	uint32_t stats_select;
 	unsigned stats_reads;
 	unsigned status_reads;
-	uint64_t events_dropped;
-	uint32_t events_dropped_hi;             /* latched by the LO read */
+	uint64_t events_lost;
+	uint32_t events_lost_hi;                /* latched by the LO read */
 };
 
 /* The one fake card (NULL before card_sim_create). */

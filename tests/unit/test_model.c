@@ -950,6 +950,8 @@ expect_event(uint8_t type, uint8_t flags, size_t frame_len, uint32_t spi,
 	e[53] = (uint8_t)(sport >> 8);
 	e[54] = (uint8_t)dport;
 	e[55] = (uint8_t)(dport >> 8);
+	e[60] = 0xff;		/* SA_INDEX: none for a miss */
+	e[61] = 0xff;
 	e[62] = (uint8_t)rx_seq;
 	e[63] = (uint8_t)(rx_seq >> 8);
 	assert_true(g_r.event);

@@ -723,8 +723,8 @@ test_ctl_sa_stats(void **state)
 	assert_int_equal(card_ctl_sa_stats(ctl, FAKE_SA_ENTRIES, &p, &b, &a,
 	    &r), SA_ERR_INVAL);
 
-	f->events_dropped = 0x700000009ull;
-	assert_true(card_ctl_events_dropped(ctl) == 0x700000009ull);
+	f->events_lost = 0x700000009ull;
+	assert_true(card_ctl_events_lost(ctl) == 0x700000009ull);
 	card_ctl_close(ctl);
 	card_sim_destroy(sim);
 }
@@ -778,6 +778,7 @@ test_json_counters(void **state)
 		{ 0x0000abcd, 0, 10, 1400, 1, 2 },
 		{ 0xfedcba98, 7, 0x100000000ull, UINT64_MAX, 0, 0 },
 	};
+	const struct json_event_stats ev = { 12345, 0x100000007ull, 99, UINT64_MAX };
 	struct json_object *doc, *c, *arr;
 	char *text = NULL;
 	size_t len = 0;
@@ -789,12 +790,18 @@ test_json_counters(void **state)
 	counters[SPISYNC_R_MAC_ERROR] = UINT64_MAX;
 	fp = open_memstream(&text, &len);
 	assert_non_null(fp);
-	assert_int_equal(json_write_counters(fp, counters, sa, 2), 0);
+	assert_int_equal(json_write_counters(fp, counters, sa, 2, &ev), 0);
 	assert_int_equal(fclose(fp), 0);
 	assert_true(len > 0 && text[len - 1] == '\n');
 
 	doc = parse_json(text);
-	assert_int_equal(json_object_object_length(doc), 2);
+	assert_int_equal(json_object_object_length(doc), 3);
+	c = member(doc, "events", json_type_object);
+	assert_int_equal(json_object_object_length(c), 4);
+	assert_true(member_u64(c, "written") == ev.written);
+	assert_true(member_u64(c, "lost") == ev.lost);
+	assert_true(member_u64(c, "flow_suppressed") == ev.flow_suppressed);
+	assert_true(member_u64(c, "flow_pending") == ev.flow_pending);
 	c = member(doc, "counters", json_type_object);
 	assert_int_equal(json_object_object_length(c), SPISYNC_NUM_REASONS);
 	for (unsigned i = 0; i < SPISYNC_NUM_REASONS; i++)
@@ -827,9 +834,10 @@ test_json_counters(void **state)
 	/* no SA: an empty array, not a missing member */
 	fp = open_memstream(&text, &len);
 	assert_non_null(fp);
-	assert_int_equal(json_write_counters(fp, counters, NULL, 0), 0);
+	assert_int_equal(json_write_counters(fp, counters, NULL, 0, NULL), 0);
 	assert_int_equal(fclose(fp), 0);
 	doc = parse_json(text);
+	assert_int_equal(json_object_object_length(doc), 2);
 	assert_int_equal(json_object_array_length(member(doc, "sa",
 	    json_type_array)), 0);
 	json_object_put(doc);
@@ -852,15 +860,17 @@ make_record(uint8_t r[64], unsigned type, unsigned flags, unsigned len,
 		r[48 + i] = (uint8_t)(seq >> (8 * i));
 	}
 	for (unsigned i = 8; i < 16; i++)
-		r[i] = 0xa5;	/* TIME_NS: not printed */
+		r[i] = (uint8_t)(0xa0 + i);	/* TIME_NS 0xafaeadacabaaa9a8 */
 	memcpy(r + 16, src, addr_len);
 	memcpy(r + 32, dst, addr_len);
 	r[52] = (uint8_t)sport;
 	r[53] = (uint8_t)(sport >> 8);
 	r[54] = (uint8_t)dport;
 	r[55] = (uint8_t)(dport >> 8);
-	r[56] = 0x77;		/* SUPPRESSED, PORT: not printed */
-	r[60] = 1;
+	r[56] = 0x77;		/* COUNT 0x01000077 */
+	r[59] = 0x01;
+	r[60] = 0xff;		/* SA_INDEX: not printed for misses */
+	r[61] = 0xff;
 	r[62] = (uint8_t)rx_seq;
 	r[63] = (uint8_t)(rx_seq >> 8);
 }
@@ -904,8 +914,12 @@ test_json_events(void **state)
 	    0, 0xfffe);
 	text = event_text(r, 0);
 	o = parse_json(text);
-	assert_int_equal(json_object_object_length(o), 11);
+	assert_int_equal(json_object_object_length(o), 15);
 	assert_string_equal(member_str(o, "type"), "SA_MISS");
+	assert_true(member_u64(o, "time_ns") == 0xafaeadacabaaa9a8ull);
+	assert_true(member_u64(o, "suppressed") == 0x01000077u);
+	assert_true(member_u64(o, "port") == 0);
+	assert_false(json_object_get_boolean(json_object_object_get(o, "evicted")));
 	assert_true(member_u64(o, "ip") == 4);
 	assert_string_equal(member_str(o, "src"), "198.51.100.7");
 	assert_string_equal(member_str(o, "dst"), "192.0.2.1");
@@ -919,8 +933,9 @@ test_json_events(void **state)
 	json_object_put(o);
 	free(text);
 
-	/* IPv6 (flag bit 1), UDP (bit 2), phase bit 0 ignored */
-	make_record(r, 2, 0x07, 9000, 0x000000ff, src6, dst6, 16, 0xffffffff,
+	/* IPv6 (flag bit 1), UDP (bit 2), evicted (bit 3), port 2, phase
+	 * bit 0 ignored */
+	make_record(r, 2, 0x2f, 9000, 0x000000ff, src6, dst6, 16, 0xffffffff,
 	    4500, 4500, 3);
 	text = event_text(r, 0);
 	o = parse_json(text);
@@ -935,12 +950,39 @@ test_json_events(void **state)
 	assert_true(member_u64(o, "dport") == 4500);
 	assert_true(member_u64(o, "len") == 9000);
 	assert_true(member_u64(o, "rx_seq") == 3);
+	assert_true(member_u64(o, "port") == 2);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "evicted")));
+	json_object_put(o);
+	free(text);
+
+	/* EVENTS_LOST: the records and the misses they stood for */
+	make_record(r, SPISYNC_EV_EVENTS_LOST, 0x01, 0, 0, src4, dst4, 4,
+	    123456, 0, 0, 0);
+	text = event_text(r, 0);
+	o = parse_json(text);
+	assert_int_equal(json_object_object_length(o), 4);
+	assert_string_equal(member_str(o, "type"), "EVENTS_LOST");
+	assert_true(member_u64(o, "lost") == 0x01000077u);
+	assert_true(member_u64(o, "lost_misses") == 123456);
+	json_object_put(o);
+	free(text);
+
+	/* an SA event names the SA */
+	make_record(r, SPISYNC_EV_AUTH_FAIL_BURST, 0, 100, 0x1234, src4, dst4,
+	    4, 7, 0, 0, 9);
+	r[60] = 0x34;
+	r[61] = 0x12;
+	text = event_text(r, 0);
+	o = parse_json(text);
+	assert_string_equal(member_str(o, "type"), "AUTH_FAIL_BURST");
+	assert_true(member_u64(o, "sa_index") == 0x1234);
+	assert_true(member_u64(o, "count") == 0x01000077u);
 	json_object_put(o);
 	free(text);
 
 	r[0] = 0;
 	assert_null(event_text(r, -1));
-	r[0] = 3;
+	r[0] = 8;
 	assert_null(event_text(r, -1));
 }
 
