@@ -58,4 +58,14 @@ static inline void store_le64(uint8_t *p, uint64_t v)
 	store_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* n (<= 8) bytes, p[0] the least significant: a record field. */
+static inline uint64_t load_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
 #endif

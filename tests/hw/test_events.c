@@ -89,17 +89,7 @@ fail(struct bench *b, const char *what, const char *detail)
 	fail_count++;
 }
 
-static uint64_t
-get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = n; i > 0; i--)
-		v = v << 8 | p[i - 1];
-	return v;
-}
-
-#define REC(r, name) get_le((r) + SPISYNC_EVF_##name##_OFF, SPISYNC_EVF_##name##_BYTES)
+#define REC(r, name) load_le((r) + SPISYNC_EVF_##name##_OFF, SPISYNC_EVF_##name##_BYTES)
 
 /* ------------------------------------------------------------------ */
 /* the card */

@@ -81,15 +81,6 @@ enum {
  * Records.
  * ------------------------------------------------------------------- */
 
-static uint64_t load_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = n; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint64_t rec_time(const uint8_t *rec)
 {
 	return load_le(rec + SPISYNC_EVF_TIME_NS_OFF, 8);

@@ -211,15 +211,6 @@ static void fail(struct tb *tb, bool ref, const char *fmt, ...)
  * Records.
  * ------------------------------------------------------------------- */
 
-static uint64_t load_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = n; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint8_t type_of(const uint8_t *rec)
 {
 	return rec[SPISYNC_EVF_TYPE_OFF];

@@ -52,15 +52,6 @@
 
 /* ---- record fields ---- */
 
-static uint64_t load_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = n; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint8_t rec_type(const uint8_t *rec)
 {
 	return rec[SPISYNC_EVF_TYPE_OFF];
