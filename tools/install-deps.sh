@@ -16,6 +16,7 @@ libssl-dev
 libcmocka-dev
 libpci-dev
 libxrt-dev
+gcc-riscv64-unknown-elf
 valgrind
 python3
 libpcap-dev

@@ -91,6 +91,9 @@ static const uint8_t spisync_reason_kind[SPISYNC_NUM_REASONS] = {
 #define SPISYNC_REG_TIME_INC 0x0028u /* ns per clock in unsigned 8.24 fixed point (reset: from the CLK_PERIOD_PS parameter). */
 #define SPISYNC_REG_CAP_FLOW_ENTRIES 0x002Cu /* Flows the miss filter tracks (sets x ways). */
 #define SPISYNC_REG_CAP_RING_MAX_LOG2 0x0030u /* Largest RING_SIZE_LOG2 the card accepts. */
+#define SPISYNC_REG_CAP_EVENT_HIST 0x0034u /* Event records the card keeps in its history (EVENT_HIST_*), a power of two. */
+#define SPISYNC_REG_TIME_ADJUST_LO 0x0038u /* Card time step, low word: staged until TIME_ADJUST_HI is written. */
+#define SPISYNC_REG_TIME_ADJUST_HI 0x003Cu /* Writing it adds {TIME_ADJUST_HI, TIME_ADJUST_LO} ns to the card time in one clock (forward only; used to align card time with host time, and by the simulator to keep card time with wall time). */
 #define SPISYNC_REG_SA_WRITE 0x0040u /* Write an SA index: the staged entry (SA_STAGE) is written to it in one clock, atomically for traffic. */
 #define SPISYNC_REG_TAG_SPI 0x0044u /* Tag slot staging: SPI. */
 #define SPISYNC_REG_TAG_INDEX 0x0048u /* Tag slot staging: bit 31 valid, bits 15:0 SA index. */
@@ -131,10 +134,19 @@ static const uint8_t spisync_reason_kind[SPISYNC_NUM_REASONS] = {
 #define SPISYNC_REG_BURST_INTERVAL_NS_HI 0x00DCu /* Burst interval, high word. */
 #define SPISYNC_REG_AUTH_FAIL_BURST 0x00E0u /* AUTH_FAIL drops of one SA within one burst interval that raise an AUTH_FAIL_BURST record (reset 16; 0: never). */
 #define SPISYNC_REG_REPLAY_BURST 0x00E4u /* REPLAY drops of one SA within one burst interval that raise a REPLAY_BURST record (reset 64; 0: never). */
+#define SPISYNC_REG_EVENT_HIST_COUNT 0x00E8u /* Records the event gate has issued since reset (to the ring or refused by it), free-running modulo 2^32; the last CAP_EVENT_HIST of them are kept in the history. */
+#define SPISYNC_REG_EVENT_HIST_SELECT 0x00ECu /* Write a record number n: history slot n mod CAP_EVENT_HIST is copied into EVENT_HIST_DATA (valid for n if EVENT_HIST_COUNT - n <= CAP_EVENT_HIST still holds after reading it). Reading never consumes: the ring's consumer is unaffected. */
+#define SPISYNC_REG_FW_EVENT_SPI 0x00F0u /* Controller event staging: SPI of the SA the next FW_EVENT write reports. */
+#define SPISYNC_REG_FW_EVENT 0x00F4u /* Controller event: bits 7:0 type (SA_SOFT_EXPIRY or SA_HARD_EXPIRY; others are ignored), bits 31:16 SA index. Queues one record (SPI from FW_EVENT_SPI, COUNT 1 = a time lifetime, TIME_NS now) alongside the hardware's SA events. Ignored while FW_EVENT_STATUS bit 0 is set. */
+#define SPISYNC_REG_FW_EVENT_STATUS 0x00F8u /* Bit 0: the last FW_EVENT record is still waiting for the SA event queue; bits 31:16: FW_EVENT writes ignored because of it (saturating). */
 #define SPISYNC_REG_SA_STAGE(i) (0x0100u + 4u * (uint32_t)(i)) /* SA entry staging, 32 words (layout: sa_field); SA_WRITE commits it. */
 #define SPISYNC_REG_SA_STAGE_COUNT 32u
 #define SPISYNC_REG_COUNTERS(i) (0x0400u + 8u * (uint32_t)(i)) /* Reason counter i as of the last COUNTER_SNAPSHOT: low word at +0, high at +4. */
 #define SPISYNC_REG_COUNTERS_COUNT 32u
+#define SPISYNC_REG_MBOX(i) (0x0800u + 4u * (uint32_t)(i)) /* Mailbox between the host driver and the card controller: 64 words of plain read/write storage; the protocol is firmware/mbox.h (word 0 request sequence written by the host, word 1 response sequence written by the controller). */
+#define SPISYNC_REG_MBOX_COUNT 64u
+#define SPISYNC_REG_EVENT_HIST_DATA(i) (0x0C00u + 4u * (uint32_t)(i)) /* The history record selected by EVENT_HIST_SELECT, 16 words (event record layout, byte 0 in bits 7:0 of word 0; the PHASE flag is 0). */
+#define SPISYNC_REG_EVENT_HIST_DATA_COUNT 16u
 
 /* SA entry: SPISYNC_SA_WORDS words; field = word, lsb within it, width in bits */
 #define SPISYNC_SA_WORDS 32u

@@ -1,0 +1,107 @@
+/*
+ * spisync firmware -- the card controller (freestanding C11: no libc, no
+ * malloc, no floating point).
+ *
+ * It owns the SA table (placement through sa_table.c, zeroization on
+ * delete), the SAs' lifetimes in time, and the mailbox (mbox.h) through which
+ * the host driver asks for SA changes. It reaches the hardware only through
+ * the HAL below: 32-bit register reads and writes of the card's register map
+ * (docs/register-map.md) and a millisecond tick.
+ *
+ * Lifetimes in time: when an SA's soft time lifetime passes, the controller
+ * queues an SA_SOFT_EXPIRY record (FW_EVENT, COUNT 1) once; when its hard
+ * time lifetime passes, it deletes the SA (tag first, then the entry
+ * zeroized, as SA_DEL) and queues an SA_HARD_EXPIRY record naming its index
+ * and SPI. Byte and packet lifetimes are the hardware's (SA entry words
+ * 16..23); they raise the same record types with COUNT 0.
+ *
+ * Where it runs: inside spisync-sim as the simulated card's controller
+ * (fw_poll between clock steps), and cross-compiled for an rv32imc soft core
+ * on the card (firmware/start_rv32.c).
+ */
+#ifndef SPISYNC_FW_H
+#define SPISYNC_FW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sa_table.h"
+#include "spisync_hw.h"
+
+#define FW_VERSION 0x00010000u
+
+/* Storage is static: the largest card this build serves. fw_init refuses a
+ * card whose CAP_SA_ENTRIES or CAP_TAG_BUCKETS exceed these. */
+#ifndef FW_MAX_SA_ENTRIES
+#define FW_MAX_SA_ENTRIES 4096u
+#endif
+#ifndef FW_MAX_TAG_BUCKETS
+#define FW_MAX_TAG_BUCKETS 4096u
+#endif
+
+/* STATUS reads fw_init makes waiting for the card's ready bit. */
+#define FW_READY_TRIES 1000000u
+
+struct fw_hal {
+	void *ctx;
+	uint32_t (*read32)(void *ctx, uint32_t offset);
+	void (*write32)(void *ctx, uint32_t offset, uint32_t value);
+	/* free-running milliseconds; may wrap (the controller extends it) */
+	uint32_t (*now_ms)(void *ctx);
+};
+
+enum fw_err {
+	FW_OK = 0,
+	FW_ERR_ID = -1,        /* ID or VERSION not this register map */
+	FW_ERR_NOT_READY = -2, /* STATUS ready never came up */
+	FW_ERR_TOO_BIG = -3,   /* card larger than FW_MAX_* */
+};
+
+/* Per SA index: what the controller knows besides the hardware entry. */
+struct fw_sa_meta {
+	uint32_t word0;        /* entry word 0 as installed (flags, ICV, GEN) */
+	uint32_t ports;        /* entry word 3 */
+	uint32_t dst[4];       /* entry words 4..7 */
+	uint32_t limits[8];    /* entry words 16..23 */
+	uint32_t soft_s, hard_s;
+	uint64_t added_ms;
+	uint32_t flags;        /* MBOX_SAF_* */
+};
+
+/* Returned by fw_poll: what the pass did (for the simulator's idle logic). */
+#define FW_DID_REQUEST 0x1u    /* served a mailbox request */
+#define FW_DID_LIFETIME 0x2u   /* raised a lifetime event or expired an SA */
+
+struct fw {
+	struct fw_hal hal;
+	struct sa_table table;
+	struct sa_tag_slot slots[2u * FW_MAX_TAG_BUCKETS * SPISYNC_TAG_WAYS];
+	uint32_t spi_of[FW_MAX_SA_ENTRIES];
+	uint8_t gen_of[FW_MAX_SA_ENTRIES];
+	bool used[FW_MAX_SA_ENTRIES];
+	struct fw_sa_meta meta[FW_MAX_SA_ENTRIES];
+	uint32_t last_seq;      /* RSP_SEQ last written */
+	uint32_t last_tick;     /* HAL now_ms at the last poll */
+	uint64_t now_ms;        /* extended, since fw_init */
+	uint32_t life_cursor;   /* next index the lifetime scan looks at */
+	uint32_t events_pending;/* lifetime events waiting for FW_EVENT_STATUS */
+};
+
+/*
+ * Check ID and VERSION, wait (bounded) for STATUS ready, size the table from
+ * CAP_SA_ENTRIES / CAP_TAG_BUCKETS, write every tag slot and entry invalid,
+ * and take the mailbox (RSP_SEQ = REQ_SEQ). FW_OK or FW_ERR_*.
+ */
+int fw_init(struct fw *fw, const struct fw_hal *hal);
+
+/*
+ * One pass of the controller's loop: serve at most one posted mailbox
+ * request, then check a bounded number of SAs' time lifetimes. Returns
+ * FW_DID_* bits (0: nothing to do). Never blocks.
+ */
+unsigned fw_poll(struct fw *fw);
+
+/* Milliseconds since fw_init as the controller counts them. */
+uint64_t fw_now_ms(const struct fw *fw);
+
+#endif
