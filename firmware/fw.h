@@ -101,6 +101,16 @@ int fw_init(struct fw *fw, const struct fw_hal *hal);
  */
 unsigned fw_poll(struct fw *fw);
 
+/*
+ * Install an SA as MBOX_CMD_SA_ADD does (entry words as in the mailbox, GEN
+ * ignored; time lifetimes in s, 0: none): for SAs the controller is given
+ * other than through the mailbox (spisync-sim --esp-sa preloads static SAs
+ * this way). Returns MBOX_OK or MBOX_E_*; *index, *gen where it went (either
+ * may be NULL).
+ */
+int fw_sa_add(struct fw *fw, const uint32_t entry[SPISYNC_SA_WORDS],
+    uint32_t soft_s, uint32_t hard_s, uint32_t *index, uint32_t *gen);
+
 /* Milliseconds since fw_init as the controller counts them. */
 uint64_t fw_now_ms(const struct fw *fw);
 
