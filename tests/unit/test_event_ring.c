@@ -31,6 +31,7 @@
 
 #include "event_ring.h"
 #include "prng.h"
+#include "test_seed.h"
 #include "spisync_hw.h"
 
 #define REC EVENT_RING_REC_BYTES
@@ -305,22 +306,6 @@ static void test_cons_due(void **state)
 	}
 }
 
-static bool parse_seed(int argc, char **argv)
-{
-	test_seed = (unsigned long long)time(NULL);
-	for (int i = 1; i < argc; i++) {
-		char *end;
-
-		if (strcmp(argv[i], "--seed") != 0 || i + 1 >= argc)
-			return false;
-		errno = 0;
-		test_seed = strtoull(argv[++i], &end, 0);
-		if (errno != 0 || *end != '\0')
-			return false;
-	}
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,10 +319,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cons_due),
 	};
 
-	if (!parse_seed(argc, argv)) {
-		fprintf(stderr, "usage: test_event_ring [--seed N]\n");
+	if (test_seed_from_args(argc, argv, &test_seed) != 0)
 		return 2;
-	}
-	printf("test_event_ring: seed %llu (replay with --seed %llu)\n", test_seed, test_seed);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

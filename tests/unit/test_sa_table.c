@@ -34,6 +34,7 @@
 
 #include "hex.h"
 #include "prng.h"
+#include "test_seed.h"
 #include "sa_table.h"
 
 enum {
@@ -997,22 +998,6 @@ static void test_replace_full(void **state)
 	bench_free(b);
 }
 
-static bool parse_args(int argc, char **argv)
-{
-	test_seed = (unsigned long long)time(NULL);
-	for (int i = 1; i < argc; i++) {
-		char *end;
-
-		if (strcmp(argv[i], "--seed") != 0 || i + 1 >= argc)
-			return false;
-		errno = 0;
-		test_seed = strtoull(argv[++i], &end, 0);
-		if (errno != 0 || *end != '\0')
-			return false;
-	}
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1031,10 +1016,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_replace_full),
 	};
 
-	if (!parse_args(argc, argv)) {
-		fprintf(stderr, "usage: %s [--seed N]\n", argv[0]);
+	if (test_seed_from_args(argc, argv, &test_seed) != 0)
 		return 2;
-	}
-	printf("test_sa_table seed=%llu\n", test_seed);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

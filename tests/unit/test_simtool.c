@@ -46,11 +46,12 @@
 #include "prng.h"
 #include "sa_entry.h"
 #include "spisync_hw.h"
+#include "test_seed.h"
 
 enum { ERR_LEN = 1024, PATH_LEN = 512 };
 enum { RANDOM_ROUNDS = 2000 };
 
-static uint64_t test_seed;
+static unsigned long long test_seed;
 static char tmp_dir[PATH_LEN / 2];
 
 /* ---------------------------------------------------------------------- */
@@ -1391,28 +1392,6 @@ remove_tmp_dir(void **state)
 	return rmdir(tmp_dir);
 }
 
-static int
-parse_args(int argc, char **argv)
-{
-	test_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-			char *end;
-
-			errno = 0;
-			test_seed = strtoull(argv[++i], &end, 0);
-			if (errno != 0 || *end != '\0') {
-				fprintf(stderr, "test_simtool: bad --seed\n");
-				return -1;
-			}
-		} else {
-			fprintf(stderr, "usage: test_simtool [--seed N]\n");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -1443,9 +1422,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_out_file_paths),
 	};
 
-	if (parse_args(argc, argv) != 0)
+	if (test_seed_from_args(argc, argv, &test_seed) != 0)
 		return 2;
-	printf("test_simtool: seed %" PRIu64 " (replay with --seed %" PRIu64
-	    ")\n", test_seed, test_seed);
 	return cmocka_run_group_tests(tests, make_tmp_dir, remove_tmp_dir);
 }
