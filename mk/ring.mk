@@ -33,7 +33,7 @@ $(BUILD)/vl/ring_%.stamp: $(RING_RTL) hw/gen/spisync_defs.vh mk/ring.mk | $(BUIL
 		|| { tail -20 $(BUILD)/vl/ring_$*.log; exit 1; }
 	touch $@
 
-$(BUILD)/sim/ring_sim.o: sim/ring/ring_sim.cpp sim/ring/ring_sim.h sim/common/vl_bytes.h \
+$(BUILD)/sim/ring_sim.o: sim/ring/ring_sim.cpp sim/ring/ring_sim.h sim/common/vl_bytes.h sim/common/vl_sim.h \
 		$(foreach v,$(RING_VARIANTS),$(BUILD)/vl/ring_$(v).stamp) | $(BUILD)/sim
 	$(CXX) $(VL_CXXFLAGS) -Isim/common -Isim/ring $(foreach v,$(RING_VARIANTS),-I$(BUILD)/vl/ring_$(v)) \
 		$(foreach v,$(RING_VARIANTS),$(call ring_d,$(v))) -c -o $@ $<

@@ -1,5 +1,5 @@
-// spisync -- create and destroy for the C-API wrappers around Verilated
-// models. Every wrapper struct S holds a VerilatedContext ctx and a model
+// spisync -- create, destroy, reset and clock for the C-API wrappers around
+// Verilated models. Every wrapper struct S holds a VerilatedContext ctx and a model
 // pointer top; these do the allocation dance once, without exceptions.
 #ifndef SPISYNC_VL_SIM_H
 #define SPISYNC_VL_SIM_H
@@ -31,6 +31,26 @@ static inline void vl_sim_destroy(S *sim)
 	sim->top->final();
 	delete sim->top;
 	delete sim;
+}
+
+// The models' clock and reset inputs are named clk and rst (synchronous,
+// active high). Hold reset with the clock low and settle the outputs.
+template <typename M>
+static inline void vl_sim_hold_reset(M *top)
+{
+	top->clk = 0;
+	top->rst = 1;
+	top->eval();
+}
+
+// One rising edge: the clock low (inputs settle), then high.
+template <typename M>
+static inline void vl_sim_edge(M *top)
+{
+	top->clk = 0;
+	top->eval();
+	top->clk = 1;
+	top->eval();
 }
 
 #endif

@@ -37,11 +37,9 @@ extern "C" struct flow_sim *flow_sim_create(uint32_t seed)
 	flow_sim *sim = vl_sim_create<flow_sim, Vflow_filter_t>();
 	if (sim == nullptr)
 		return nullptr;
-	sim->top->clk = 0;
-	sim->top->rst = 1;
 	sim->top->s_valid = 0;
 	sim->top->holdoff_ns = 0;
-	sim->top->eval();
+	vl_sim_hold_reset(sim->top);
 	return sim;
 }
 
@@ -52,10 +50,7 @@ extern "C" void flow_sim_destroy(struct flow_sim *sim)
 
 static void clock_edge(struct flow_sim *sim)
 {
-	sim->top->clk = 0;
-	sim->top->eval();
-	sim->top->clk = 1;
-	sim->top->eval();
+	vl_sim_edge(sim->top);
 	sim->cycles++;
 }
 

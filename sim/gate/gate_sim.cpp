@@ -24,9 +24,7 @@ extern "C" struct gate_sim *gate_sim_create(void)
 	gate_sim *sim = vl_sim_create<gate_sim, Vevent_gate_t>();
 	if (sim == nullptr)
 		return nullptr;
-	sim->top->clk = 0;
-	sim->top->rst = 1;
-	sim->top->eval();
+	vl_sim_hold_reset(sim->top);
 	return sim;
 }
 

@@ -10,6 +10,7 @@
 
 #include "verilated.h"
 #include "vl_bytes.h"
+#include "vl_sim.h"
 #include "Vevent_ring_def.h"
 #include "Vevent_ring_small.h"
 
@@ -42,9 +43,7 @@ public:
 		if (top == nullptr)
 			return false;
 		idle();
-		top->clk = 0;
-		top->rst = 1;
-		top->eval();
+		vl_sim_hold_reset(top);
 		return true;
 	}
 
@@ -53,7 +52,7 @@ public:
 		idle();
 		top->rst = 1;
 		for (int i = 0; i < 4; i++)
-			edge();
+			vl_sim_edge(top);
 		top->rst = 0;
 	}
 
@@ -71,7 +70,7 @@ public:
 		top->m_axi_bresp = in->bresp & 3;
 		top->eval();
 		sample(out);
-		edge();
+		vl_sim_edge(top);
 	}
 
 private:
@@ -86,14 +85,6 @@ private:
 		top->m_axi_wready = 0;
 		top->m_axi_bvalid = 0;
 		top->m_axi_bresp = 0;
-	}
-
-	void edge()
-	{
-		top->clk = 0;
-		top->eval();
-		top->clk = 1;
-		top->eval();
 	}
 
 	void sample(ring_sim_out *out)
