@@ -21,7 +21,9 @@
  * RSP_SEQ written and is not 0. The controller reads CMD and the arguments,
  * acts, writes STATUS and the results, then RSP_SEQ = REQ_SEQ. At start it
  * writes RSP_SEQ = REQ_SEQ, so a request posted before a controller restart
- * is never acted on twice (the host times out instead).
+ * is never acted on twice; if that request was still unanswered, it is
+ * answered MBOX_E_RESTART (not executed; a restart has also removed every
+ * SA), so the host never reads a stale STATUS as its answer.
  *
  * Keys go in (SA_ADD, SA_REPLACE) and never come out: SA_GET returns no key
  * and no salt, and the controller zeroes the argument words it read a key
@@ -105,12 +107,17 @@ enum mbox_cmd {
 
 enum mbox_status {
 	MBOX_OK = 0,
-	MBOX_E_FULL = 1,      /* no free index or no tag placement */
+	MBOX_E_FULL = 1,      /* no free index or no tag placement; or the
+	                       * SA's time lifetime events could not be
+	                       * queued (FW_EVENT stuck busy, firmware/fw.h) */
 	MBOX_E_EXISTS = 2,    /* SPI already installed */
 	MBOX_E_NOENT = 3,     /* no such SA */
 	MBOX_E_INVAL = 4,     /* bad argument (SPI < 256, VALID clear, ICV
-	                       * length, lifetimes, index out of range) */
+	                       * length, MODE 3, word 0 bits no field uses,
+	                       * lifetimes, index out of range) */
 	MBOX_E_BADCMD = 5,    /* unknown command */
+	MBOX_E_RESTART = 6,   /* the controller restarted before answering:
+	                       * not executed, and every SA is gone */
 };
 
 #endif

@@ -26,7 +26,7 @@ $(BUILD)/sim/card_sim_w512_big.o: sim/card/card_sim_model.cpp sim/card/*.h sim/c
 		-DCARD_WIDTH=512 -DVTOP=$(CARD_BIG_PREFIX) -DVTOP_HEADER='"$(CARD_BIG_PREFIX).h"' \
 		-DCARD_OPS=card_sim_ops_w512_big -c -o $@ $<
 
-BENCH_CARD_SRCS := tests/bench/bench_card.c firmware/sa_table.c sim/card/sa_entry.c \
+BENCH_CARD_SRCS := tests/bench/bench_card.c firmware/sa_table.c sim/card/sa_entry.c driver/sa_encode.c \
                    sim/esp_sa.c tests/model/frame_build.c tests/common/gcm_ref.c \
                    tests/common/prng.c sim/common/host_mem.c
 

@@ -3,7 +3,7 @@
 # without sanitizers, over the 512-bit card model.
 
 BENCH_EVENTS_SRCS := tests/bench/bench_events.c sim/card/card_sim.c sim/card/card_ctl.c \
-                     sim/card/sa_entry.c firmware/sa_table.c driver/event_ring.c \
+                     sim/card/sa_entry.c driver/sa_encode.c firmware/sa_table.c driver/event_ring.c \
                      sim/common/host_mem.c tests/model/frame_build.c tests/common/gcm_ref.c \
                      tests/common/prng.c
 

@@ -21,7 +21,7 @@ $(BUILD)/sim/card_sim_w%.o: sim/card/card_sim_model.cpp sim/card/*.h sim/common/
 CARD_SIM_OBJS := $(foreach w,$(CARD_WIDTHS),$(BUILD)/sim/card_sim_w$(w).o) $(VL_RUNTIME)
 CARD_SIM_LIBS := $(foreach w,$(CARD_WIDTHS),$(BUILD)/vl/card_w$(w)/Vspisync_card_w$(w)__ALL.a) -lpthread
 
-CARD_HOST_SRCS := sim/card/card_sim.c sim/card/card_ctl.c sim/card/sa_entry.c sim/esp_sa.c \
+CARD_HOST_SRCS := sim/card/card_sim.c sim/card/card_ctl.c sim/card/sa_entry.c driver/sa_encode.c sim/esp_sa.c \
                   firmware/sa_table.c driver/event_ring.c sim/common/host_mem.c
 MODEL_SRCS     := tests/model/card_model.c tests/model/parse_ref.c tests/model/replay_ref.c \
                   tests/model/frame_build.c tests/model/traffic.c tests/common/prng.c \

@@ -12,6 +12,14 @@
 #   make build/tests/mkpcap               (pcap + esp_sa generator for the
 #                                          smoke test tests/sim/replay_smoke.sh)
 #
+# The same program is the simulated card's server with --socket PATH
+# (sim/server/, mk/server.mk: SIM_SERVER_SRCS, the card controller
+# firmware/ among them). The builds over the fake card and the golden model
+# have no server mode: they link sim/server/server_absent.c, which refuses
+# --socket. A development build with the 128-bit model only:
+#   make BUILD=/tmp/me/build CARD_WIDTHS=128 /tmp/me/build/bin/spisync-sim
+# (card_sim_create(512) then answers NULL: "not built").
+#
 # The real tool links the Verilated card model through sim/card/card_sim.h
 # (sim/card/card_sim.c over the per-width glue). The model's objects come
 # from the card's fragment mk/card.mk, included before this one (fragments
@@ -22,7 +30,7 @@
 SIMTOOL_LIBS := $(shell pkg-config --libs libpcap json-c 2>/dev/null || echo -lpcap -ljson-c) -lcrypto
 
 # the pieces of spisync-sim except main() and the card model
-SIMTOOL_SRCS := sim/card/sa_entry.c sim/card/card_ctl.c sim/pcap_io.c \
+SIMTOOL_SRCS := sim/card/sa_entry.c driver/sa_encode.c sim/card/card_ctl.c sim/pcap_io.c \
                 sim/json_out.c sim/esp_sa.c firmware/sa_table.c
 
 SIMTOOL_TEST_SRCS := tests/unit/test_simtool.c tests/unit/fake_card_sim.c \
@@ -47,27 +55,35 @@ $(BUILD)/tests/test_simtool.plain: $(patsubst %.c,$(BUILD)/obj/opt/%.o,$(SIMTOOL
 
 # spisync-sim over the fake card (ASan/UBSan): tests the tool's plumbing
 # (options, outputs, RX_SEQ to timestamp, errors) without the model
-$(BUILD)/tests/spisync-sim-fake: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_main.c \
+$(BUILD)/tests/spisync-sim-fake: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_main.c sim/server/server_absent.c \
 		tests/unit/fake_card_sim.c tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c $(SIMTOOL_SRCS)) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ $(SIMTOOL_LIBS)
 
 # spisync-sim over the golden model (tests/model/card_model.c): the whole
 # host side end to end without the RTL; run the smoke test with it:
 #   tests/sim/replay_smoke.sh build/tests/spisync-sim-model
-$(BUILD)/tests/spisync-sim-model: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_main.c \
+$(BUILD)/tests/spisync-sim-model: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_main.c sim/server/server_absent.c \
 		tests/unit/model_card_sim.c tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c tests/model/card_model.c \
 		tests/model/parse_ref.c tests/model/replay_ref.c tests/common/gcm_ref.c \
 		$(SIMTOOL_SRCS)) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ $(SIMTOOL_LIBS)
 
-# the real tool
-$(BUILD)/bin/spisync-sim: $(patsubst %.c,$(BUILD)/obj/opt/%.o,sim/replay_main.c sim/card/card_sim.c \
-		driver/event_ring.c sim/common/host_mem.c $(SIMTOOL_SRCS)) $(CARD_SIM_OBJS)
+# the real tool: replay and server mode
+SIM_TOOL_SRCS := sim/replay_main.c sim/card/card_sim.c driver/event_ring.c \
+                 sim/common/host_mem.c $(sort $(SIMTOOL_SRCS) $(SIM_SERVER_SRCS))
+
+$(BUILD)/bin/spisync-sim: $(patsubst %.c,$(BUILD)/obj/opt/%.o,$(SIM_TOOL_SRCS)) $(CARD_SIM_OBJS)
 	@if [ -z "$(CARD_SIM_OBJS)" ]; then \
 		echo "spisync-sim: CARD_SIM_OBJS is not set: the card model's fragment (mk/card.mk) is missing" >&2; \
 		exit 1; fi
 	@mkdir -p $(dir $@)
 	$(CXX) -o $@ $(filter %.o,$^) $(CARD_SIM_LIBS) $(SIMTOOL_LIBS) -lpthread
+
+# the same with its C built with ASan/UBSan over the uninstrumented card
+# model (as test_card is): the server the protocol test (mk/server.mk)
+# sends malformed requests to
+$(BUILD)/tests/spisync-sim.san: $(patsubst %.c,$(BUILD)/obj/san/%.o,$(SIM_TOOL_SRCS)) $(CARD_SIM_OBJS) | $(BUILD)/tests
+	$(CXX) $(SANITIZE) -o $@ $(filter %.o,$^) $(CARD_SIM_LIBS) $(SIMTOOL_LIBS) -lpthread
 
 # traffic generator for the smoke test (tests/model/frame_build.c: OpenSSL)
 $(BUILD)/tests/mkpcap: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/sim/mkpcap.c \

@@ -171,27 +171,12 @@ new_address(bool ipv6, const uint8_t *addr)
 	return json_object_new_string(text);
 }
 
+/* NULL for an unknown type */
 static const char *
 event_type_name(unsigned type)
 {
-	switch (type) {
-	case SPISYNC_EV_SA_MISS:
-		return "SA_MISS";
-	case SPISYNC_EV_SPI_RESERVED:
-		return "SPI_RESERVED";
-	case SPISYNC_EV_SA_SOFT_EXPIRY:
-		return "SA_SOFT_EXPIRY";
-	case SPISYNC_EV_SA_HARD_EXPIRY:
-		return "SA_HARD_EXPIRY";
-	case SPISYNC_EV_AUTH_FAIL_BURST:
-		return "AUTH_FAIL_BURST";
-	case SPISYNC_EV_REPLAY_BURST:
-		return "REPLAY_BURST";
-	case SPISYNC_EV_EVENTS_LOST:
-		return "EVENTS_LOST";
-	default:
-		return NULL;
-	}
+	return type <= SPISYNC_EV_TYPE_MAX ? spisync_event_type_name_tab[type] :
+	    NULL;
 }
 
 /* What the frame that raised a record looked like. */

@@ -26,6 +26,10 @@
  * succeeded; on any failure they are removed. Exit status: 0 success, 1
  * failure of the run (input capture, card, output), 2 bad options or SA
  * table (file:line and reason).
+ *
+ * With --socket PATH the same program is the simulated card running
+ * continuously for libspisync's sim: backend: sim/server/ (server.h);
+ * `spisync-sim --socket PATH --help` lists that mode's options.
  */
 
 #include <errno.h>
@@ -45,6 +49,7 @@
 #include "json_out.h"
 #include "pcap_io.h"
 #include "sa_entry.h"
+#include "server/server.h"
 #include "spisync_hw.h"
 
 enum {
@@ -149,7 +154,26 @@ usage(FILE *fp)
 	    "  --auth-fail-burst N   AUTH_FAIL drops of one SA within a second of\n"
 	    "                        card time that raise a record (default 16;\n"
 	    "                        0: never)\n"
-	    "  --replay-burst N      the same for REPLAY drops (default 64)\n");
+	    "  --replay-burst N      the same for REPLAY drops (default 64)\n"
+	    "\n"
+	    "       spisync-sim --socket PATH [options]\n"
+	    "  runs the card continuously as a server for libspisync's sim: "
+	    "backend;\n"
+	    "  spisync-sim --socket PATH --help lists its options\n");
+}
+
+/* Server mode is chosen by --socket anywhere on the command line. */
+static bool
+server_mode(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--socket") == 0 ||
+		    strncmp(argv[i], "--socket=", 9) == 0)
+			return true;
+	}
+	return false;
 }
 
 static int
@@ -806,6 +830,8 @@ main(int argc, char **argv)
 	int status = EXIT_RUN_FAILED;
 	int rc;
 
+	if (server_mode(argc, argv))
+		return sim_server_main(argc, argv);
 	rc = parse_options(argc, argv, &opt);
 	if (rc != 0) {
 		usage(rc > 0 ? stdout : stderr);

@@ -39,6 +39,15 @@ for f in $srcs; do
 		lint "$top" -GDATA_WIDTH=512
 		lint "$top" -GDATA_WIDTH=128
 		lint "$top" -GDATA_WIDTH=512 -GSA_ENTRIES=65536 -GTAG_BUCKETS=32768
+		# the smallest and a large event history
+		lint "$top" -GDATA_WIDTH=128 -GEVENT_HIST=2
+		lint "$top" -GDATA_WIDTH=512 -GEVENT_HIST=4096
+		;;
+	event_hist)
+		# the card's default, the smallest and a large history
+		lint "$top"
+		lint "$top" -GDEPTH=2
+		lint "$top" -GDEPTH=4096
 		;;
 	flow_filter)
 		# the card's default, a tiny and a large table

@@ -241,6 +241,18 @@ enum spisync_event_type {
 	SPISYNC_EV_REPLAY_BURST = 6,
 	SPISYNC_EV_EVENTS_LOST = 7,
 };
+#define SPISYNC_EV_TYPE_MAX 7u
+/* name of each event type by id; 0 (NULL) for ids no type has */
+static const char *const spisync_event_type_name_tab[SPISYNC_EV_TYPE_MAX + 1] = {
+	0,
+	"SA_MISS",
+	"SPI_RESERVED",
+	"SA_SOFT_EXPIRY",
+	"SA_HARD_EXPIRY",
+	"AUTH_FAIL_BURST",
+	"REPLAY_BURST",
+	"EVENTS_LOST",
+};
 #define SPISYNC_EVF_TYPE_OFF 0u
 #define SPISYNC_EVF_TYPE_BYTES 1u
 #define SPISYNC_EVF_FLAGS_OFF 1u

@@ -1,5 +1,6 @@
 // spisync -- the card's AXI4-Lite control port: identification, card time,
-// SA and tag writes, counter snapshots and per-SA counters
+// SA and tag writes, counter snapshots and per-SA counters, the event path's
+// settings, the mailbox, controller events and the event history
 // (docs/register-map.md, generated from hw/spec/spisync.toml).
 //
 // One transaction at a time each way; writes need AW and W together (as
@@ -21,6 +22,7 @@ module card_regs #(
     parameter integer CLK_PERIOD_PS = 3103,   // 322.27 MHz
     parameter integer FLOW_ENTRIES  = 1024,
     parameter integer RING_LOG2_MAX = 20,
+    parameter integer EVENT_HIST    = 64,     // CAP_EVENT_HIST
     parameter integer ADDR_W        = 16
 ) (
     input  wire                         clk,
@@ -84,15 +86,34 @@ module card_regs #(
     input  wire [63:0]                  events_lost,
     input  wire [63:0]                  events_written,
     input  wire [63:0]                  flow_suppressed,
-    input  wire [63:0]                  flow_pending
+    input  wire [63:0]                  flow_pending,
+
+    // controller events (fw_event): the write itself, in its clock
+    output wire                         fw_ev_wr,
+    output wire [31:0]                  fw_ev_data,
+    output reg  [31:0]                  fw_ev_spi,
+    input  wire                         fw_ev_busy,
+    input  wire [15:0]                  fw_ev_ignored,
+
+    // event history (event_hist): the select is the write itself, in its
+    // clock, so the copy is there before the write response
+    output wire                         hist_sel_en,
+    output wire [31:0]                  hist_sel_index,
+    input  wire [`SPISYNC_EVENT_BYTES*8-1:0] hist_rec,
+    input  wire [31:0]                  hist_count
 );
 
 localparam integer SA_WORDS = `SPISYNC_SA_BITS / 32;
 localparam integer GEN_W    = $clog2(SA_ENTRIES);
 localparam integer STAGE_END_I = {16'd0, `SPISYNC_REG_SA_STAGE} + 4 * SA_WORDS;
 localparam integer CNT_END_I   = {16'd0, `SPISYNC_REG_COUNTERS} + 8 * `SPISYNC_REG_COUNTERS_COUNT;
+localparam integer MBOX_WORDS  = `SPISYNC_REG_MBOX_COUNT;
+localparam integer MBOX_END_I  = {16'd0, `SPISYNC_REG_MBOX} + 4 * MBOX_WORDS;
+localparam integer HIST_END_I  = {16'd0, `SPISYNC_REG_EVENT_HIST_DATA} + 4 * `SPISYNC_REG_EVENT_HIST_DATA_COUNT;
 localparam [ADDR_W-1:0] STAGE_END = STAGE_END_I[ADDR_W-1:0];
 localparam [ADDR_W-1:0] CNT_END   = CNT_END_I[ADDR_W-1:0];
+localparam [ADDR_W-1:0] MBOX_END  = MBOX_END_I[ADDR_W-1:0];
+localparam [ADDR_W-1:0] HIST_END  = HIST_END_I[ADDR_W-1:0];
 localparam integer TAG_WAYS_I  = `SPISYNC_TAG_WAYS;
 localparam [7:0]   TAG_WAYS    = TAG_WAYS_I[7:0];
 localparam [31:0]  SA_ENTRIES_32  = SA_ENTRIES;
@@ -101,6 +122,7 @@ localparam [63:0]  TIME_INC_RESET = (CLK_PERIOD_PS * 64'd16777216) / 64'd1000;
 localparam [31:0]  FLOW_ENTRIES_32 = FLOW_ENTRIES;
 localparam [31:0]  RING_LOG2_MAX_32 = RING_LOG2_MAX;
 localparam [4:0]   RING_LOG2_MAX_5  = RING_LOG2_MAX_32[4:0];
+localparam [31:0]  EVENT_HIST_32 = EVENT_HIST;
 // reset values of the event path, docs/register-map.md
 localparam [63:0]  HOLDOFF_RESET  = 64'd1000000000;
 localparam [31:0]  TOKEN_NS_RESET = 32'd10000;
@@ -114,11 +136,20 @@ assign s_axil_bresp = 2'b00;
 assign s_axil_rresp = 2'b00;
 
 // ---------------------------------------------------------------------------
-// card time: ns in 64.24 fixed point, TIME_INC ns per clock in 8.24
+// card time: ns in 64.24 fixed point, TIME_INC ns per clock in 8.24.
+// A TIME_ADJUST_HI write adds {HI, LO} whole ns on top of one clock's
+// increment, the clock after the write: the step plus TIME_INC is summed
+// into adj_step first, so the accumulator keeps one adder (its operand a
+// mux) rather than two in a row. The fraction is kept: a step never costs
+// or gains a part of a ns. TIME_INC cannot change in between (one write at
+// a time: none in the clock after a write).
 // ---------------------------------------------------------------------------
 reg [87:0] time_acc;
 reg [31:0] time_inc;
 reg [31:0] time_hi_latch;
+reg [31:0] time_adj_lo;
+reg        adj_pending;
+reg [87:0] adj_step;
 assign time_ns = time_acc[87:24];
 
 // ---------------------------------------------------------------------------
@@ -146,11 +177,25 @@ wire [31:0] wd = s_axil_wdata;
 // the snapshot is taken with the write itself, so that it is complete before
 // the write response lets the host read the copies
 assign cnt_snapshot = wr_go && wa == `SPISYNC_REG_COUNTER_SNAPSHOT;
+// the same for the history copy; a controller event takes the card time of
+// the write's clock
+assign hist_sel_en    = wr_go && wa == `SPISYNC_REG_EVENT_HIST_SELECT;
+assign hist_sel_index = wd;
+assign fw_ev_wr       = wr_go && wa == `SPISYNC_REG_FW_EVENT;
+assign fw_ev_data     = wd;
+wire   time_adjust    = wr_go && wa == `SPISYNC_REG_TIME_ADJUST_HI;
 
 wire unused_wstrb = &{s_axil_wstrb, s_axil_awaddr[1:0], s_axil_araddr[1:0]};  // whole registers
 wire w_in_stage = wa >= `SPISYNC_REG_SA_STAGE && wa < STAGE_END;
 wire [ADDR_W-1:0] w_stage_off = wa - `SPISYNC_REG_SA_STAGE;
 wire [4:0] w_stage_word = w_stage_off[6:2];
+
+// the mailbox: plain storage in registers (reset to 0: the driver and the
+// controller find no stale request after a reset)
+reg  [31:0] mbox [0:MBOX_WORDS-1];
+wire w_in_mbox = wa >= `SPISYNC_REG_MBOX && wa < MBOX_END;
+wire [ADDR_W-1:0] w_mbox_off = wa - `SPISYNC_REG_MBOX;
+wire [5:0] w_mbox_word = w_mbox_off[7:2];
 
 // the GEN each SA index holds, to tell a fresh per-SA record from a stale one
 reg  [7:0] gen_of [0:SA_ENTRIES-1];
@@ -171,8 +216,13 @@ always @(posedge clk) begin
         if (w_in_stage) begin
             sa_stage[w_stage_word] <= wd;
         end
+        if (w_in_mbox) begin
+            mbox[w_mbox_word] <= wd;
+        end
         case (wa)
         `SPISYNC_REG_TIME_INC: time_inc <= wd;
+        `SPISYNC_REG_TIME_ADJUST_LO: time_adj_lo <= wd;
+        `SPISYNC_REG_FW_EVENT_SPI:   fw_ev_spi <= wd;
         `SPISYNC_REG_SA_WRITE: begin
             sa_wr_en    <= wd < SA_ENTRIES_32;
             sa_wr_index <= wd[15:0];
@@ -238,7 +288,11 @@ always @(posedge clk) begin
         end
     end
 
-    time_acc <= time_acc + {56'd0, time_inc};
+    adj_pending <= time_adjust;
+    if (time_adjust) begin
+        adj_step <= {wd, time_adj_lo, 24'd0} + {56'd0, time_inc};
+    end
+    time_acc <= time_acc + (adj_pending ? adj_step : {56'd0, time_inc});
 
     if (rst) begin
         s_axil_bvalid <= 1'b0;
@@ -249,6 +303,9 @@ always @(posedge clk) begin
         stats_done    <= 1'b0;
         time_acc      <= 88'd0;
         time_inc      <= TIME_INC_RESET[31:0];
+        time_adj_lo   <= 32'd0;
+        adj_pending   <= 1'b0;
+        fw_ev_spi     <= 32'd0;
         tag_spi       <= 32'd0;
         tag_index     <= 32'd0;
         ring_base     <= 64'd0;
@@ -265,11 +322,16 @@ always @(posedge clk) begin
         for (i = 0; i < SA_WORDS; i = i + 1) begin
             sa_stage[i] <= 32'd0;
         end
+        for (i = 0; i < MBOX_WORDS; i = i + 1) begin
+            mbox[i] <= 32'd0;
+        end
     end
 end
 
 wire unused_st = &{st_rd_data[`SPISYNC_ST_W-9:256], cnt_off[ADDR_W-1:11], cnt_off[1:0],
-                   stage_off[ADDR_W-1:7], stage_off[1:0], w_stage_off[ADDR_W-1:7], w_stage_off[1:0]};
+                   stage_off[ADDR_W-1:7], stage_off[1:0], w_stage_off[ADDR_W-1:7], w_stage_off[1:0],
+                   mbox_off[ADDR_W-1:8], mbox_off[1:0], w_mbox_off[ADDR_W-1:8], w_mbox_off[1:0],
+                   hist_off[ADDR_W-1:6], hist_off[1:0]};
 
 // ---------------------------------------------------------------------------
 // reads
@@ -283,6 +345,10 @@ wire [ADDR_W-1:0] cnt_off = ra - `SPISYNC_REG_COUNTERS;
 assign cnt_rd_index = cnt_off[10:3];
 wire in_stage = ra >= `SPISYNC_REG_SA_STAGE && ra < STAGE_END;
 wire [ADDR_W-1:0] stage_off = ra - `SPISYNC_REG_SA_STAGE;
+wire in_mbox = ra >= `SPISYNC_REG_MBOX && ra < MBOX_END;
+wire [ADDR_W-1:0] mbox_off = ra - `SPISYNC_REG_MBOX;
+wire in_hist = ra >= `SPISYNC_REG_EVENT_HIST_DATA && ra < HIST_END;
+wire [ADDR_W-1:0] hist_off = ra - `SPISYNC_REG_EVENT_HIST_DATA;
 
 reg [31:0] rd;
 always @* begin
@@ -291,6 +357,10 @@ always @* begin
         rd = cnt_off[2] ? cnt_rd_value[63:32] : cnt_rd_value[31:0];
     end else if (in_stage) begin
         rd = sa_stage[stage_off[6:2]];
+    end else if (in_mbox) begin
+        rd = mbox[mbox_off[7:2]];
+    end else if (in_hist) begin
+        rd = hist_rec[{hist_off[5:2], 5'd0} +: 32];
     end else begin
         case (ra)
         `SPISYNC_REG_ID:                rd = `SPISYNC_MAGIC;
@@ -309,6 +379,10 @@ always @* begin
         `SPISYNC_REG_SA_STATS_STATUS:   rd = {31'd0, stats_done};
         `SPISYNC_REG_CAP_FLOW_ENTRIES:  rd = FLOW_ENTRIES_32;
         `SPISYNC_REG_CAP_RING_MAX_LOG2: rd = RING_LOG2_MAX_32;
+        `SPISYNC_REG_CAP_EVENT_HIST:    rd = EVENT_HIST_32;
+        `SPISYNC_REG_EVENT_HIST_COUNT:  rd = hist_count;
+        `SPISYNC_REG_FW_EVENT_SPI:      rd = fw_ev_spi;
+        `SPISYNC_REG_FW_EVENT_STATUS:   rd = {fw_ev_ignored, 15'd0, fw_ev_busy};
         `SPISYNC_REG_EVENTS_LOST_LO:    rd = events_lost[31:0];
         `SPISYNC_REG_EVENTS_LOST_HI:    rd = lost_hi_latch;
         `SPISYNC_REG_EVENTS_WRITTEN_LO: rd = events_written[31:0];

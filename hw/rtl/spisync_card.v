@@ -7,8 +7,11 @@
 //     -> aes_gcm_dec -> esp_commit (verdict, replay window, per-SA counters,
 //        decapsulation) -> host_egress (frames released only when kept)
 //     -> host stream (tready)
-//   card_regs: AXI4-Lite control; reason_counters: one 64-bit counter per
-//   reason; sa_state: per-SA replay window and counters.
+//   card_regs: AXI4-Lite control (with the mailbox); reason_counters: one
+//   64-bit counter per reason; sa_state: per-SA replay window and counters;
+//   events: flow_filter -> event_gate -> FIFO -> event_ring (host memory),
+//   with the SA events of esp_commit and of the controller (fw_event), and
+//   the last records kept in event_hist.
 //
 // docs/datapath.md says what happens to each frame, docs/card.md how this
 // pipeline does it; docs/register-map.md is generated from the spec.
@@ -28,7 +31,8 @@ module spisync_card #(
     parameter integer PAD_LAT       = 3,       // esp_pad_check LATENCY
     parameter integer FLOW_SETS     = 512,     // flow filter: sets x 2 ways
     parameter integer RING_LOG2_MAX = 20,      // largest event ring: 2^n records
-    parameter integer EV_DEPTH      = 64       // event FIFO in front of the ring
+    parameter integer EV_DEPTH      = 64,      // event FIFO in front of the ring
+    parameter integer EVENT_HIST    = 64       // records kept in the history, power of two
 ) (
     input  wire                      clk,
     input  wire                      rst,
@@ -104,6 +108,9 @@ generate
     if (DATA_WIDTH != 128 && DATA_WIDTH != 512) begin : g_check
         spisync_card_DATA_WIDTH_must_be_128_or_512 invalid_parameter ();
     end
+    if (EVENT_HIST < 2 || (1 << $clog2(EVENT_HIST)) != EVENT_HIST) begin : g_check_hist
+        spisync_card_EVENT_HIST_must_be_a_power_of_two invalid_parameter ();
+    end
 endgenerate
 
 // ---------------------------------------------------------------------------
@@ -133,6 +140,12 @@ wire [31:0] ev_token_ns, ev_token_burst, ev_lost_ns, auth_fail_burst, replay_bur
 wire [63:0] events_lost, flow_suppressed, flow_pending;
 reg  [63:0] events_written;
 reg         ready;
+wire        fw_ev_wr, fw_ev_busy;
+wire [31:0] fw_ev_data, fw_ev_spi;
+wire [15:0] fw_ev_ignored;
+wire        hist_sel_en;
+wire [31:0] hist_sel_index, hist_count;
+wire [`SPISYNC_EVENT_BYTES*8-1:0] hist_rec;
 
 card_regs #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -140,7 +153,8 @@ card_regs #(
     .TAG_BUCKETS(TAG_BUCKETS),
     .CLK_PERIOD_PS(CLK_PERIOD_PS),
     .FLOW_ENTRIES(2 * FLOW_SETS),
-    .RING_LOG2_MAX(RING_LOG2_MAX)
+    .RING_LOG2_MAX(RING_LOG2_MAX),
+    .EVENT_HIST(EVENT_HIST)
 ) u_regs (
     .clk(clk),
     .rst(rst),
@@ -196,7 +210,16 @@ card_regs #(
     .events_lost(events_lost),
     .events_written(events_written),
     .flow_suppressed(flow_suppressed),
-    .flow_pending(flow_pending)
+    .flow_pending(flow_pending),
+    .fw_ev_wr(fw_ev_wr),
+    .fw_ev_data(fw_ev_data),
+    .fw_ev_spi(fw_ev_spi),
+    .fw_ev_busy(fw_ev_busy),
+    .fw_ev_ignored(fw_ev_ignored),
+    .hist_sel_en(hist_sel_en),
+    .hist_sel_index(hist_sel_index),
+    .hist_rec(hist_rec),
+    .hist_count(hist_count)
 );
 
 // ---------------------------------------------------------------------------
@@ -590,6 +613,35 @@ sync_fifo #(
     .count(ev_count)
 );
 
+// the history: every record the gate issues to the ring writer (m_*, one
+// a clock), whatever the ring then does with it. While the ring is off the
+// gate issues nothing (it counts everything lost), so the history takes
+// the records the gate is offered instead, by the gate's priorities, one a
+// clock: the frame's flow record, else an eviction, else an SA event (which
+// the gate takes from its FIFO every clock while off). An eviction or SA
+// event meeting a record in the same clock is not kept here; the loss
+// accounting counts all of them as usual. So a host without the ring still
+// sees the recent misses.
+wire            hist_in_valid = gate_valid
+                             || (!st_enabled && (ff_valid || ff_evict_valid || sa_ev_valid));
+wire [EV_W-1:0] hist_in_rec   = gate_valid ? gate_rec
+                             : ff_valid ? ff_rec
+                             : ff_evict_valid ? ff_evict_rec
+                             : sa_ev_rec;
+
+event_hist #(
+    .DEPTH(EVENT_HIST)
+) u_hist (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(hist_in_valid),
+    .in_rec(hist_in_rec),
+    .sel_en(hist_sel_en),
+    .sel_index(hist_sel_index),
+    .sel_rec(hist_rec),
+    .count(hist_count)
+);
+
 wire ring_written;
 event_ring #(
     .ADDR_W(64),
@@ -650,7 +702,7 @@ always @(posedge clk) begin
     end
 end
 wire events_busy = ev_recent != 16'd0 || (evq_valid && !st_full && !st_bad_cons) || st_busy
-                 || sa_ev_valid || cm_ev_valid;
+                 || sa_ev_valid || cm_ev_valid || fw_ev_busy;
 
 // ---------------------------------------------------------------------------
 // dispatch and the GCM core
@@ -869,18 +921,39 @@ esp_commit #(
     .protocol_error(commit_error)
 );
 
+// controller events (FW_EVENT): one record in a holding register
+wire            fw_ev_valid, fw_ev_ready;
+wire [EV_W-1:0] fw_ev_rec;
+
+fw_event u_fw_event (
+    .clk(clk),
+    .rst(rst),
+    .time_ns(time_ns),
+    .wr(fw_ev_wr),
+    .wr_data(fw_ev_data),
+    .spi(fw_ev_spi),
+    .m_valid(fw_ev_valid),
+    .m_rec(fw_ev_rec),
+    .m_ready(fw_ev_ready),
+    .busy(fw_ev_busy),
+    .ignored(fw_ev_ignored)
+);
+
 // SA events: a few per SA per burst interval at most; a small FIFO in front
-// of the gate, whose overflow the gate counts as lost
+// of the gate, whose overflow the gate counts as lost. The commit stage
+// cannot wait, so its events go first; a controller record enters in a
+// clock without one (and with room), and waits in fw_event meanwhile.
 wire sa_evq_in_ready;
 wire [4:0] sa_evq_count;
+assign fw_ev_ready = !cm_ev_valid && sa_evq_in_ready;
 sync_fifo #(
     .WIDTH(`SPISYNC_EVENT_BYTES * 8),
     .DEPTH(16)
 ) u_sa_events (
     .clk(clk),
     .rst(rst),
-    .s_data(cm_ev_rec),
-    .s_valid(cm_ev_valid),
+    .s_data(cm_ev_valid ? cm_ev_rec : fw_ev_rec),
+    .s_valid(cm_ev_valid || fw_ev_valid),
     .s_ready(sa_evq_in_ready),
     .m_data(sa_ev_rec),
     .m_valid(sa_ev_valid),

@@ -207,6 +207,15 @@ def gen_h(spec):
     for t in spec["event_type"]:
         o.append(f"\tSPISYNC_EV_{t['name']} = {t['id']},")
     o.append("};")
+    ev_max = max(t["id"] for t in spec["event_type"])
+    o.append(f"#define SPISYNC_EV_TYPE_MAX {ev_max}u")
+    o.append("/* name of each event type by id; 0 (NULL) for ids no type has */")
+    o.append("static const char *const spisync_event_type_name_tab[SPISYNC_EV_TYPE_MAX + 1] = {")
+    by_id = {t["id"]: t["name"] for t in spec["event_type"]}
+    for i in range(ev_max + 1):
+        # positional, not designated: the header is also C++ (the Verilator glue)
+        o.append(f"\t\"{by_id[i]}\"," if i in by_id else "\t0,")
+    o.append("};")
     for f in spec["event_field"]:
         o.append(f"#define SPISYNC_EVF_{f['name']}_OFF {f['offset']}u")
         o.append(f"#define SPISYNC_EVF_{f['name']}_BYTES {f['bytes']}u")

@@ -2,6 +2,7 @@
  * forward to it. */
 #include "card_sim.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "card_sim_ops.h"
@@ -18,28 +19,56 @@ struct card_sim {
 	uint32_t cons_written;    /* last value written to RING_CONS */
 };
 
-struct card_sim *card_sim_create(unsigned data_width)
+/*
+ * A program may be linked with one width's model only (a development build
+ * of spisync-sim at 128 bits: make CARD_WIDTHS=128): the tables are weak
+ * references here, and a width whose model is not linked in is "not built".
+ */
+#pragma weak card_sim_ops_w128
+#pragma weak card_sim_ops_w512
+
+static const struct card_sim_ops *ops_of_width(unsigned data_width)
 {
-	const struct card_sim_ops *ops;
-
 	if (data_width == 128)
-		ops = &card_sim_ops_w128;
-	else if (data_width == 512)
-		ops = &card_sim_ops_w512;
-	else
-		return NULL;
+		return &card_sim_ops_w128;
+	if (data_width == 512)
+		return &card_sim_ops_w512;
+	return NULL;
+}
 
+/* host_mem NULL: the model allocates its own. */
+static struct card_sim *create(unsigned data_width, uint8_t *host_mem,
+    size_t size)
+{
+	const struct card_sim_ops *ops = ops_of_width(data_width);
+
+	if (ops == NULL)
+		return NULL;
 	struct card_sim *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->ops = ops;
-	c->model = ops->create();
+	c->model = host_mem != NULL ? ops->create_on(host_mem, size) :
+	    ops->create();
 	if (c->model == NULL) {
 		free(c);
 		return NULL;
 	}
 	card_sim_reset(c);
 	return c;
+}
+
+struct card_sim *card_sim_create(unsigned data_width)
+{
+	return create(data_width, NULL, 0);
+}
+
+struct card_sim *card_sim_create_with_host_mem(unsigned data_width,
+    void *mem, size_t size)
+{
+	if (mem == NULL || (uintptr_t)mem % HOST_MEM_ALIGN != 0 || size == 0)
+		return NULL;
+	return create(data_width, mem, size);
 }
 
 void card_sim_destroy(struct card_sim *c)
@@ -114,6 +143,11 @@ bool card_sim_drain(struct card_sim *c, uint64_t max_clocks)
 	return !c->ops->busy(c->model);
 }
 
+bool card_sim_idle(struct card_sim *c)
+{
+	return !c->ops->busy(c->model);
+}
+
 int card_sim_pull_host(struct card_sim *c, struct card_host_frame *out)
 {
 	return c->ops->pull_host(c->model, out);
@@ -167,6 +201,11 @@ bool card_sim_frame_start(const struct card_sim *c, uint64_t arrival,
     uint64_t *cycle)
 {
 	return c->ops->frame_start(c->model, arrival, cycle);
+}
+
+void card_sim_keep_frame_starts(struct card_sim *c, bool keep)
+{
+	c->ops->keep_frame_starts(c->model, keep);
 }
 
 uint64_t card_sim_cycles(const struct card_sim *c)

@@ -24,6 +24,16 @@ struct card_host_frame {
 
 /* data_width: 128 or 512. NULL if that width is not built or out of memory. */
 struct card_sim *card_sim_create(unsigned data_width);
+/*
+ * The same with the card's host memory (CARD_SIM_HOST_MEM_BASE onwards, see
+ * card_sim_host_mem) in the caller's buffer mem of size bytes instead of
+ * memory of its own: spisync-sim's memfd, which its clients map, so the
+ * card's DMA lands in their memory. mem must be 4096-byte aligned and stay
+ * mapped until card_sim_destroy; it is used as it is (not zeroed). NULL
+ * also on a NULL or unaligned mem or a size of 0.
+ */
+struct card_sim *card_sim_create_with_host_mem(unsigned data_width,
+    void *mem, size_t size);
 void card_sim_destroy(struct card_sim *c);
 
 unsigned card_sim_data_width(const struct card_sim *c);
@@ -50,6 +60,9 @@ void card_sim_step(struct card_sim *c, uint64_t clocks);
 /* Step until the wire queue is empty and the card holds no frame (or
  * max_clocks pass). Returns true when drained. */
 bool card_sim_drain(struct card_sim *c, uint64_t max_clocks);
+/* True when the wire queue is empty and the card holds no frame (the card's
+ * busy output: nothing in flight, no event record or ring write pending). */
+bool card_sim_idle(struct card_sim *c);
 
 /* Collected host frames, oldest first. 1 if one was returned, 0 if none is
  * waiting. */
@@ -72,9 +85,14 @@ int card_sim_events_enable(struct card_sim *c, unsigned size_log2);
 int card_sim_pull_event(struct card_sim *c, uint8_t record[64]);
 
 /* The clock at which the frame with this arrival number (0 = first since
- * reset) put its first beat on the wire; false if not sent yet. */
+ * reset) put its first beat on the wire; false if not sent yet (or not
+ * recorded: card_sim_keep_frame_starts). */
 bool card_sim_frame_start(const struct card_sim *c, uint64_t arrival,
     uint64_t *cycle);
+/* The start clocks are kept for every frame unless this is called with
+ * false (right after create): a card that runs indefinitely (spisync-sim
+ * --socket) would otherwise grow by 8 bytes a frame. */
+void card_sim_keep_frame_starts(struct card_sim *c, bool keep);
 
 uint64_t card_sim_cycles(const struct card_sim *c);
 /* Beats sent on the wire so far (the card has no tready: one per clock). */

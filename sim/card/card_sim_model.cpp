@@ -62,6 +62,7 @@ struct model {
 	struct host_mem *hm;
 	// clock at which each frame's first beat went on the wire, by arrival
 	std::vector<uint64_t> starts;
+	bool keep_starts;
 
 	// AXI-Lite handshakes seen in the last clock
 	bool ar_done, r_done, aw_done, b_done;
@@ -111,7 +112,7 @@ void wire_advance(model *m)
 	VTOP *t = m->top;
 	if (!t->s_axis_rx_tvalid)
 		return;
-	if (m->wire_off == 0)
+	if (m->wire_off == 0 && m->keep_starts)
 		m->starts.push_back(m->cycles);
 	m->wire_beats++;
 	if (t->s_axis_rx_tlast) {
@@ -220,7 +221,8 @@ void idle_axil(VTOP *t)
 
 } // namespace
 
-static void *op_create(void)
+// host_mem_buf NULL: the host memory model allocates its own
+static void *create_model(uint8_t *host_mem_buf, size_t host_mem_size)
 {
 	model *m = vl_sim_create<model, VTOP>();
 	if (m == nullptr)
@@ -234,16 +236,18 @@ static void *op_create(void)
 	m->rng = 1;
 	m->host_cur_user = 0;
 	m->protocol_error = false;
+	m->keep_starts = true;
 	struct host_mem_cfg hc;
 	memset(&hc, 0, sizeof(hc));
 	hc.base = CARD_SIM_HOST_MEM_BASE;
-	hc.size = CARD_SIM_HOST_MEM_SIZE;
+	hc.size = host_mem_buf != nullptr ? host_mem_size : CARD_SIM_HOST_MEM_SIZE;
 	hc.write_latency = 8;
 	hc.aw_ready_pct = 100;
 	hc.w_ready_pct = 100;
 	hc.max_pending = 64;
 	hc.seed = 1;
-	m->hm = host_mem_create(&hc);
+	m->hm = host_mem_buf != nullptr ? host_mem_create_on(&hc, host_mem_buf) :
+	    host_mem_create(&hc);
 	if (m->hm == nullptr) {
 		vl_sim_destroy(m);
 		return nullptr;
@@ -253,6 +257,18 @@ static void *op_create(void)
 	m->top->clk = 0;
 	m->top->eval();
 	return m;
+}
+
+static void *op_create(void)
+{
+	return create_model(nullptr, 0);
+}
+
+static void *op_create_on(uint8_t *host_mem_buf, size_t host_mem_size)
+{
+	if (host_mem_buf == nullptr)
+		return nullptr;
+	return create_model(host_mem_buf, host_mem_size);
 }
 
 static void op_destroy(void *p)
@@ -397,6 +413,16 @@ static bool op_frame_start(const void *p, uint64_t arrival, uint64_t *cycle)
 	return true;
 }
 
+static void op_keep_frame_starts(void *p, bool keep)
+{
+	model *m = static_cast<model *>(p);
+	m->keep_starts = keep;
+	if (!keep) {
+		m->starts.clear();
+		m->starts.shrink_to_fit();
+	}
+}
+
 static uint64_t op_cycles(const void *p)
 {
 	return static_cast<const model *>(p)->cycles;
@@ -416,5 +442,5 @@ extern "C" const struct card_sim_ops CARD_OPS = {
 	op_create, op_destroy, op_width, op_reset, op_mmio_read, op_mmio_write,
 	op_push_frame, op_set_gap, op_set_host_ready, op_step, op_busy,
 	op_pull_host, op_host_mem, op_frame_start, op_cycles, op_wire_beats,
-	op_protocol_error,
+	op_protocol_error, op_create_on, op_keep_frame_starts,
 };

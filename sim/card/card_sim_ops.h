@@ -27,6 +27,12 @@ struct card_sim_ops {
 	uint64_t (*cycles)(const void *m);
 	uint64_t (*wire_beats)(const void *m);
 	bool (*protocol_error)(const void *m);
+	/* create with the host memory in the caller's buffer (size bytes,
+	 * HOST_MEM_ALIGN-aligned; host_mem_create_on) */
+	void *(*create_on)(uint8_t *host_mem, size_t size);
+	/* false: stop recording frame start clocks (frame_start then answers
+	 * false), so a model that runs indefinitely does not grow */
+	void (*keep_frame_starts)(void *m, bool keep);
 };
 
 extern const struct card_sim_ops card_sim_ops_w128;

@@ -1,6 +1,7 @@
 /*
  * spisync -- SA table entry encoding and esp_sa conversion (sa_entry.h).
- * Field positions come from spisync_hw.h, generated from the one source of
+ * The entry is packed by libspisync's encoder (driver/sa_encode.c), whose
+ * field positions come from spisync_hw.h, generated from the one source of
  * truth (hw/spec/spisync.toml).
  */
 
@@ -11,71 +12,44 @@
 
 #include <openssl/crypto.h>
 
+#include "sa_encode.h"
 #include "sa_entry.h"
 
-/* An integer field of at most 32 bits inside one word. */
-static void
-put_field(uint32_t words[SPISYNC_SA_WORDS], unsigned word, unsigned lsb,
-    unsigned width, uint32_t value)
-{
-	const uint32_t mask = width >= 32 ? 0xffffffffu : (1u << width) - 1u;
+/* The model's modes are the spec's MODE field values, as the driver's. */
+_Static_assert(SA_MODE_AUTO == (int)SPISYNC_SA_MODE_AUTO &&
+    SA_MODE_TUNNEL == (int)SPISYNC_SA_MODE_TUNNEL &&
+    SA_MODE_TRANSPORT == (int)SPISYNC_SA_MODE_TRANSPORT,
+    "model_sa and spisync_sa modes differ");
 
-	words[word] &= ~(mask << lsb);
-	words[word] |= (value & mask) << lsb;
-}
-
-/* A byte string in wire order: byte 0 in bits 7:0 of the first word. */
-static void
-put_bytes(uint32_t words[SPISYNC_SA_WORDS], unsigned word,
-    const uint8_t *bytes, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		words[word + i / 4] |= (uint32_t)bytes[i] << (8 * (i % 4));
-}
-
-/* A 64-bit integer: low word first. */
-static void
-put_u64(uint32_t words[SPISYNC_SA_WORDS], unsigned word, uint64_t value)
-{
-	words[word] = (uint32_t)value;
-	words[word + 1] = (uint32_t)(value >> 32);
-}
-
+/*
+ * The driver's encoder (driver/sa_encode.c) is the one encoder: this only
+ * converts. No check here: the simulator's callers rely on sa_table_add
+ * refusing what the card would (SPI < 256 among them), as before.
+ */
 void
 sa_entry_encode(const struct model_sa *sa, uint32_t words[SPISYNC_SA_WORDS])
 {
-	const size_t key_len = sa->key_len <= sizeof(sa->key) ?
-	    sa->key_len : sizeof(sa->key);
+	struct spisync_sa s;
 
-	memset(words, 0, SPISYNC_SA_WORDS * sizeof(words[0]));
-	put_field(words, SPISYNC_SA_VALID_WORD, SPISYNC_SA_VALID_LSB,
-	    SPISYNC_SA_VALID_WIDTH, 1);
-	put_field(words, SPISYNC_SA_IPV6_WORD, SPISYNC_SA_IPV6_LSB,
-	    SPISYNC_SA_IPV6_WIDTH, sa->ipv6);
-	put_field(words, SPISYNC_SA_KEY_256_WORD, SPISYNC_SA_KEY_256_LSB,
-	    SPISYNC_SA_KEY_256_WIDTH, sa->key_len == 32);
-	put_field(words, SPISYNC_SA_ESN_WORD, SPISYNC_SA_ESN_LSB,
-	    SPISYNC_SA_ESN_WIDTH, sa->esn);
-	put_field(words, SPISYNC_SA_UDP_ENCAP_WORD, SPISYNC_SA_UDP_ENCAP_LSB,
-	    SPISYNC_SA_UDP_ENCAP_WIDTH, sa->udp_encap);
-	put_field(words, SPISYNC_SA_MODE_WORD, SPISYNC_SA_MODE_LSB,
-	    SPISYNC_SA_MODE_WIDTH, (uint32_t)sa->mode);
-	put_field(words, SPISYNC_SA_ICV_LEN_WORD, SPISYNC_SA_ICV_LEN_LSB,
-	    SPISYNC_SA_ICV_LEN_WIDTH, sa->icv_len);
-	put_field(words, SPISYNC_SA_SPI_WORD, SPISYNC_SA_SPI_LSB,
-	    SPISYNC_SA_SPI_WIDTH, sa->spi);
-	put_bytes(words, SPISYNC_SA_SALT_WORD, sa->salt, sizeof(sa->salt));
-	put_field(words, SPISYNC_SA_SPORT_WORD, SPISYNC_SA_SPORT_LSB,
-	    SPISYNC_SA_SPORT_WIDTH, sa->sport);
-	put_field(words, SPISYNC_SA_DPORT_WORD, SPISYNC_SA_DPORT_LSB,
-	    SPISYNC_SA_DPORT_WIDTH, sa->dport);
-	/* IPv4 in DST bytes 0..3, the rest zero */
-	put_bytes(words, SPISYNC_SA_DST_WORD, sa->dst, sa->ipv6 ? 16 : 4);
-	put_bytes(words, SPISYNC_SA_KEY_WORD, sa->key, key_len);
-	put_u64(words, SPISYNC_SA_HARD_BYTES_WORD, sa->hard_bytes);
-	put_u64(words, SPISYNC_SA_HARD_PACKETS_WORD, sa->hard_packets);
-	put_u64(words, SPISYNC_SA_SOFT_BYTES_WORD, sa->soft_bytes);
-	put_u64(words, SPISYNC_SA_SOFT_PACKETS_WORD, sa->soft_packets);
+	memset(&s, 0, sizeof(s));
+	s.spi = sa->spi;
+	s.ipv6 = sa->ipv6;
+	memcpy(s.dst, sa->dst, sizeof(s.dst));
+	memcpy(s.key, sa->key, sizeof(s.key));
+	s.key_len = sa->key_len;
+	memcpy(s.salt, sa->salt, sizeof(s.salt));
+	s.icv_len = sa->icv_len;
+	s.esn = sa->esn;
+	s.mode = (enum spisync_sa_mode)sa->mode;
+	s.udp_encap = sa->udp_encap;
+	s.sport = sa->sport;
+	s.dport = sa->dport;
+	s.hard_bytes = sa->hard_bytes;
+	s.hard_packets = sa->hard_packets;
+	s.soft_bytes = sa->soft_bytes;
+	s.soft_packets = sa->soft_packets;
+	spisync_sa_pack(&s, words);
+	OPENSSL_cleanse(&s, sizeof(s));	/* it held the key */
 }
 
 static int

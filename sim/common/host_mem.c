@@ -8,6 +8,7 @@
  * each) bound the pool, so nothing grows after the first bursts.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ struct hm_write {
 struct host_mem {
 	struct host_mem_cfg cfg;
 	uint8_t *mem;
+	bool mem_owned;                    /* allocated here (else the caller's) */
 	uint64_t rng;
 	uint64_t clock;
 
@@ -104,7 +106,8 @@ static unsigned clamp_pct(unsigned pct)
 	return pct > 100u ? 100u : pct;
 }
 
-struct host_mem *host_mem_create(const struct host_mem_cfg *cfg)
+/* mem: the caller's (not freed, not zeroed), or NULL to allocate zeroed. */
+static struct host_mem *create(const struct host_mem_cfg *cfg, uint8_t *mem)
 {
 	struct host_mem *m;
 	unsigned cap;
@@ -121,12 +124,18 @@ struct host_mem *host_mem_create(const struct host_mem_cfg *cfg)
 	cap = cfg->max_pending;
 	/* pool: every queued W burst, every paired write, one being received */
 	m->pool_n = 2 * cap + 1;
-	/* page-aligned, like the DMA buffers a driver gets: a ring placed at
-	 * its start meets any alignment the card or the driver asks for */
-	m->mem = aligned_alloc(HOST_MEM_ALIGN, (cfg->size + HOST_MEM_ALIGN - 1) /
-	    HOST_MEM_ALIGN * HOST_MEM_ALIGN);
-	if (m->mem != NULL)
-		memset(m->mem, 0, cfg->size);
+	if (mem != NULL) {
+		m->mem = mem;
+	} else {
+		/* page-aligned, like the DMA buffers a driver gets: a ring
+		 * placed at its start meets any alignment the card or the
+		 * driver asks for */
+		m->mem = aligned_alloc(HOST_MEM_ALIGN, (cfg->size +
+		    HOST_MEM_ALIGN - 1) / HOST_MEM_ALIGN * HOST_MEM_ALIGN);
+		m->mem_owned = true;
+		if (m->mem != NULL)
+			memset(m->mem, 0, cfg->size);
+	}
 	m->aw_q = calloc(cap, sizeof(*m->aw_q));
 	m->w_q = calloc(cap, sizeof(*m->w_q));
 	m->wr_q = calloc(cap, sizeof(*m->wr_q));
@@ -145,6 +154,19 @@ struct host_mem *host_mem_create(const struct host_mem_cfg *cfg)
 	return m;
 }
 
+struct host_mem *host_mem_create(const struct host_mem_cfg *cfg)
+{
+	return create(cfg, NULL);
+}
+
+struct host_mem *host_mem_create_on(const struct host_mem_cfg *cfg,
+    uint8_t *mem)
+{
+	if (mem == NULL || (uintptr_t)mem % HOST_MEM_ALIGN != 0)
+		return NULL;
+	return create(cfg, mem);
+}
+
 void host_mem_destroy(struct host_mem *m)
 {
 	if (m == NULL)
@@ -158,7 +180,8 @@ void host_mem_destroy(struct host_mem *m)
 	free(m->wr_q);
 	free(m->w_q);
 	free(m->aw_q);
-	free(m->mem);
+	if (m->mem_owned)
+		free(m->mem);
 	free(m);
 }
 
@@ -411,18 +434,48 @@ static void pair_writes(struct host_mem *m)
 	}
 }
 
+/*
+ * One beat into its 64-byte row (bus address row): bytes 8..63 first, then
+ * (release fence) bytes 0..7, as one 64-bit store when all eight are strobed
+ * and their place in memory is 8-byte aligned. A concurrent reader that sees
+ * the new first word sees the whole row (host_mem.h). Strobed bytes are in
+ * memory (burst_in_memory), so every index below is too.
+ */
+static void apply_beat(struct host_mem *m, uint64_t row,
+    const struct hm_beat *beat)
+{
+	const uint64_t strb = beat->strb;
+	const uint64_t base = m->cfg.base;
+
+	for (unsigned lane = 8; lane < HOST_MEM_BEAT_BYTES; lane++) {
+		if ((strb >> lane) & 1u)
+			m->mem[row + lane - base] = beat->data[lane];
+	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if ((strb & 0xFFu) == 0xFFu &&
+	    (uintptr_t)&m->mem[row - base] % sizeof(uint64_t) == 0) {
+		uint64_t first;
+
+		memcpy(&first, beat->data, sizeof(first));
+		__atomic_store_n((uint64_t *)(void *)&m->mem[row - base], first,
+		    __ATOMIC_RELAXED);
+		return;
+	}
+	for (unsigned lane = 0; lane < 8; lane++) {
+		if ((strb >> lane) & 1u)
+			__atomic_store_n(&m->mem[row + lane - base],
+			    beat->data[lane], __ATOMIC_RELAXED);
+	}
+}
+
 static void apply_write(struct host_mem *m, const struct hm_write *w)
 {
 	const struct hm_burst *b = &m->pool[w->burst];
 
 	for (unsigned i = 0; i < b->n; i++) {
 		const uint64_t row = beat_addr(&w->aw, i) & ~(uint64_t)(HOST_MEM_BEAT_BYTES - 1);
-		const uint64_t strb = b->beats[i].strb;
 
-		for (unsigned lane = 0; lane < HOST_MEM_BEAT_BYTES; lane++) {
-			if ((strb >> lane) & 1u)
-				m->mem[row + lane - m->cfg.base] = b->beats[i].data[lane];
-		}
+		apply_beat(m, row, &b->beats[i]);
 	}
 }
 

@@ -82,6 +82,16 @@ struct host_mem;
 
 /* NULL on a bad configuration or allocation failure. Memory starts zeroed. */
 struct host_mem *host_mem_create(const struct host_mem_cfg *cfg);
+/*
+ * The same over memory the caller owns: mem (cfg->size bytes, aligned to
+ * HOST_MEM_ALIGN) is used as it is, not zeroed, and host_mem_destroy leaves
+ * it alone. For memory another process maps too (spisync-sim's memfd, which
+ * its clients map): see host_mem_data() for what such a reader may rely on.
+ * NULL on a bad configuration, a NULL or unaligned mem, or allocation
+ * failure.
+ */
+struct host_mem *host_mem_create_on(const struct host_mem_cfg *cfg,
+    uint8_t *mem);
 void host_mem_destroy(struct host_mem *m);
 
 /*
@@ -92,6 +102,17 @@ void host_mem_destroy(struct host_mem *m);
 void host_mem_set_timing(struct host_mem *m, unsigned write_latency,
     unsigned aw_ready_pct, unsigned w_ready_pct, uint64_t seed);
 
+/*
+ * Byte 0 of the memory. A reader running concurrently with the writes (in
+ * another thread or process) may rely on this: within each 64-byte row a
+ * write touches, bytes 8..63 are stored first, then, after a release fence,
+ * bytes 0..7 (one aligned 64-bit store when the beat's strobes cover all
+ * eight). So a reader that sees a new value in the row's first eight bytes
+ * and then issues an acquire fence sees the rest of the row as that write
+ * left it -- as the driver reads an event record: its FLAGS byte (PHASE)
+ * first, the body after the fence (driver/event_ring.h). On the card this is
+ * the 64-byte PCIe write arriving whole.
+ */
 uint8_t *host_mem_data(struct host_mem *m);
 uint64_t host_mem_base(const struct host_mem *m);
 size_t host_mem_size(const struct host_mem *m);

@@ -16,6 +16,9 @@
  *                             are UDP, TCP or ICMP / ICMPv6 echo requests
  *                             instead of UDP only (tests/sim/tshark_check.sh);
  *                             without it the traffic of a seed is unchanged
+ *   --check --any-timestamps
+ *       host frames in order and byte for byte, whatever their timestamps
+ *       (spisync-sim --socket stamps --out with the wall clock)
  *   --check --fake-drop-every N
  *       expects what the fake card of tests/unit/fake_card_sim.c does
  *       instead (tests/sim/replay_fake.sh): every frame back unchanged but
@@ -158,6 +161,7 @@ struct options {
 	bool l4_mix;			/* valid ESP carries UDP, TCP or ICMP */
 	bool check;
 	bool fake;			/* check against the fake card model */
+	bool any_timestamps;		/* host frames stamped by their receiver */
 	unsigned fake_drop_every;	/* 0: it drops nothing */
 };
 
@@ -962,8 +966,8 @@ check_host_frames(const struct options *o, const struct plan *p)
 			    (unsigned)h->len, p->f[i].host_len,
 			    h->len == p->f[i].host_len ? ", contents differ" :
 			    "");
-		if (h->ts.tv_sec != p->f[i].ts.tv_sec ||
-		    h->ts.tv_usec != p->f[i].ts.tv_usec)
+		if (!o->any_timestamps && (h->ts.tv_sec != p->f[i].ts.tv_sec ||
+		    h->ts.tv_usec != p->f[i].ts.tv_usec))
 			mismatch("host frame %zu: timestamp %ld.%06ld, expected "
 			    "%ld.%06ld (input frame %zu)", n,
 			    (long)h->ts.tv_sec, (long)h->ts.tv_usec,
@@ -1229,6 +1233,8 @@ parse_options(int argc, char **argv, struct options *o)
 			o->l4_mix = true;
 		} else if (strcmp(a, "--check") == 0) {
 			o->check = true;
+		} else if (strcmp(a, "--any-timestamps") == 0) {
+			o->any_timestamps = true;
 		} else if (strcmp(a, "--fake-drop-every") == 0 && i + 1 < argc) {
 			const unsigned long v = strtoul(argv[++i], &end, 10);
 
@@ -1253,7 +1259,7 @@ main(int argc, char **argv)
 	if (parse_options(argc, argv, &o) != 0) {
 		fprintf(stderr, "usage: mkpcap --dir DIR --seed N [--frames N] "
 		    "[--natt] [--tiny] [--l4-mix] [--check "
-		    "[--fake-drop-every N]]\n");
+		    "[--fake-drop-every N] [--any-timestamps]]\n");
 		return 2;
 	}
 	make_plan(&o, &p);

@@ -19,11 +19,29 @@
  *   unknown offsets     read 0, writes ignored (as the card)
  * Every access is counted; fake->fail_after, when nonzero, makes the
  * accessors report failure (for driver error paths) after that many.
+ *
+ * Details the list above leaves open, as implemented in fake_regs.c:
+ *   ro registers read fake->regs[] (set at create; tests may change them,
+ *   e.g. a wrong ID); bus writes to them are ignored. wo registers read 0.
+ *   CAP_* defaults: DATA_WIDTH 512, REASONS SPISYNC_NUM_REASONS,
+ *   REPLAY_WINDOW 1024, FLOW_ENTRIES 1024, RING_MAX_LOG2 20, EVENT_HIST
+ *   FAKE_HIST_DEPTH; the event filter registers start at their reset values.
+ *   SA_WRITE / TAG_WRITE naming an index, bucket or way out of range write
+ *   nothing and count in fake->bad_writes.
+ *   FW_EVENT while fake->fw_event_busy is ignored, as the card ignores it
+ *   (counted in fake->fw_events_ignored, FW_EVENT_STATUS bits 31:16); an
+ *   accepted write beyond FAKE_MAX_FW_EVENTS counts in fw_events_overflow.
+ *   A failed access (fail_after reached): a read gives 0xFFFFFFFF (what a
+ *   PCIe read of a vanished device returns), a write is dropped;
+ *   fake_regs_try_read32/try_write32 return false for it.
+ *   Write log: after fake_regs_log_start, every bus write (offset, value)
+ *   is appended to fake->log in order, until fake_regs_log_stop.
  */
 #ifndef SPISYNC_FAKE_REGS_H
 #define SPISYNC_FAKE_REGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "spisync_hw.h"
@@ -34,6 +52,11 @@
 struct fake_fw_event {
 	uint32_t spi;
 	uint32_t value;        /* the FW_EVENT write: type 7:0, index 31:16 */
+};
+
+struct fake_regs_write {
+	uint32_t offset;
+	uint32_t value;
 };
 
 struct fake_regs {
@@ -55,6 +78,13 @@ struct fake_regs {
 	void *on_mbox_ctx;
 	uint64_t accesses;
 	uint64_t fail_after;
+	/* added with the firmware's tests */
+	uint32_t bad_writes;                       /* SA_WRITE/TAG_WRITE out of range */
+	uint32_t fw_events_ignored;                /* FW_EVENT writes while busy */
+	uint32_t fw_events_overflow;               /* accepted beyond FAKE_MAX_FW_EVENTS */
+	bool log_on;
+	struct fake_regs_write *log;               /* bus writes since fake_regs_log_start */
+	size_t log_len, log_cap;
 };
 
 struct fake_regs *fake_regs_create(uint32_t sa_entries, uint32_t tag_buckets);
@@ -62,6 +92,14 @@ void fake_regs_destroy(struct fake_regs *f);
 
 uint32_t fake_regs_read32(struct fake_regs *f, uint32_t offset);
 void fake_regs_write32(struct fake_regs *f, uint32_t offset, uint32_t value);
+
+/* As read32/write32; false when the access failed (fail_after). */
+bool fake_regs_try_read32(struct fake_regs *f, uint32_t offset, uint32_t *value);
+bool fake_regs_try_write32(struct fake_regs *f, uint32_t offset, uint32_t value);
+
+/* Start (emptying it) and stop the write log. */
+void fake_regs_log_start(struct fake_regs *f);
+void fake_regs_log_stop(struct fake_regs *f);
 
 /* Append a record to the history (as the card's event gate would). */
 void fake_regs_hist_push(struct fake_regs *f, const uint8_t rec[SPISYNC_EVENT_BYTES]);

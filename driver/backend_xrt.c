@@ -1,0 +1,597 @@
+/*
+ * libspisync -- the xrt: backend: an Alveo card through the XRT C API
+ * (Debian's libxrt-dev 2.13). Internal to the library (contract:
+ * backend.h).
+ *
+ * Device string: "N" or "N:/path/card.xclbin". N is XRT's device index
+ * (`xbutil examine` lists them): decimal, 0-65535, no sign, no leading
+ * zero. With a path, that xclbin is loaded; without one, the xclbin
+ * already on the card is used.
+ *
+ * The kernel: SPISYNC_XRT_KERNEL below is the Vitis kernel name of the
+ * card in the xclbin (kernel.xml of the Alveo packaging); exactly one
+ * compute unit of it. Its s_axi_control port is the card's 64 KiB
+ * register space (spisync_hw.h offsets); registers are accessed with
+ * xrtKernelReadRegister/xrtKernelWriteRegister. XRT 2.13 offers no other
+ * register access in C (experimental/xrt_ip.h is C++ only).
+ *
+ * Shared access: several processes may open one card (spisync.h), so the
+ * compute unit is opened shared (xrtPLKernelOpen). XRT allows register
+ * access to a shared compute unit only with its xrt.ini option
+ * Runtime.rw_shared=true, which open sets through xrtIniStringSet before
+ * XRT reads it (the setting is per process; if the host program used XRT
+ * before and XRT already read it, the setting fails and the register
+ * check at open reports it). The XRT driver takes the same option when
+ * the xclbin is loaded: load it with "xrt:N:/path/card.xclbin", or with
+ * Runtime.rw_shared=true in the xrt.ini of whatever tool loads it.
+ *
+ * DMA: host-only buffers (xrtBOAlloc XRT_BO_FLAGS_HOST_ONLY) in the memory
+ * bank XRT gives for kernel argument SPISYNC_XRT_RING_ARG, the pointer
+ * argument that the kernel.xml associates with the m_axi_ev port
+ * (connected to HOST[0] at link time, sp=spisync.m_axi_ev:HOST[0]): the
+ * card writes the event ring straight into host memory. x86 PCIe DMA is
+ * cache-coherent: no xrtBOSync is needed between the card's writes and
+ * the host's reads.
+ *
+ * XRT 2.13 kills the process (std::terminate, SIGABRT) when it cannot load
+ * its core library ($XILINX_XRT/lib/libxrt_core.so.2, or the emulation
+ * library XCL_EMULATION_MODE selects): its error path reports the failure
+ * through a logger that loads the same library again, from a noexcept
+ * function. Open checks for and loads that library itself first, so this
+ * becomes an error message. Debian's libxrt1 installs it in
+ * /usr/lib/x86_64-linux-gnu, where XRT does not look: point XILINX_XRT
+ * at a directory whose lib/ holds a link to it.
+ *
+ * XRT writes its own diagnostics to stderr (its default Runtime.runtime_log
+ * "console"), not to stdout, as seen with 2.13: on a failed device open,
+ * once per process a banner (XRT version, build date, PID, UID, time,
+ * host, executable), then "[XRT] ERROR: Could not open device with index
+ * 'N'". This backend leaves XRT's logging as the host program or xrt.ini
+ * configures it.
+ */
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xrt/xrt_bo.h>
+#include <xrt/xrt_device.h>
+#include <xrt/xrt_kernel.h>
+#include <experimental/xrt_ini.h>
+
+#include "backend.h"
+#include "backend_lock.h"
+#include "spisync_hw.h"
+
+/* The Vitis kernel name of the card in the xclbin. */
+#define SPISYNC_XRT_KERNEL "spisync"
+/* The kernel argument (kernel.xml index) tied to the m_axi_ev port. */
+#define SPISYNC_XRT_RING_ARG 0
+/* The card's AXI4-Lite control port: 16 address bits. */
+#define XRT_CTRL_BYTES 0x10000u
+#define XRT_DMA_ALIGN 4096u
+#define XRT_MAX_INDEX 65535u
+/* The shim XRT 2.13 loads is lib<name>.so.<its major version> */
+#define XRT_CORE_SO_MAJOR "2"
+/* "xrt:" + 5 digits + NUL */
+#define XRT_WHO_LEN 16
+
+struct xrt_dma {
+	struct xrt_dma *next;
+	xrtBufferHandle bo;
+	void *vaddr;
+	size_t len;               /* as allocated: whole pages */
+};
+
+struct xrt_backend {
+	struct spisync_backend base;   /* first: the ops get &base */
+	char who[XRT_WHO_LEN];         /* "xrt:0" */
+	unsigned index;
+	void *core_lib;                /* our reference to XRT's core library */
+	xrtDeviceHandle dev;
+	xrtKernelHandle kernel;
+	struct spisync_lockfile lock;
+	struct xrt_dma *dmas;
+};
+
+/* Runtime.rw_shared has been handed to XRT in this process */
+static atomic_flag xrt_rw_shared_set = ATOMIC_FLAG_INIT;
+
+static void xrt_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+xrt_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static struct xrt_backend *
+xrt_of(struct spisync_backend *b)
+{
+	return (struct xrt_backend *)b;
+}
+
+/* What XRT's C API left in errno, as text: its functions catch their C++
+ * exceptions, log the text and set errno. */
+static const char *
+xrt_said(int e)
+{
+	return e != 0 ? strerror(e) : "XRT gave no reason here (its log, on "
+	    "stderr by default, may say more)";
+}
+
+static int
+xrt_errno(int e, int fallback)
+{
+	return e > 0 ? -e : -fallback;
+}
+
+/* ---- the device string --------------------------------------------------- */
+
+/* "N" or "N:path": 0 with *index and *path (NULL: none), or -EINVAL. */
+static int
+parse_xrt_arg(const char *arg, unsigned *index, const char **path)
+{
+	const char *s = arg;
+	unsigned long v = 0;
+	int digits = 0;
+
+	if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+		return -EINVAL;   /* leading zero: one index, one spelling */
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (++digits > 5 || v > XRT_MAX_INDEX)
+			return -EINVAL;
+		s++;
+	}
+	if (digits == 0)
+		return -EINVAL;
+	if (*s == '\0')
+		*path = NULL;
+	else if (*s == ':' && s[1] != '\0')
+		*path = s + 1;
+	else
+		return -EINVAL;
+	*index = (unsigned)v;
+	return 0;
+}
+
+/* The xclbin must be a readable regular file: said here, in our words,
+ * rather than by XRT after the device is open. */
+static int
+check_xclbin(const char *path, const char *who, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		xrt_err(err, errlen, "%s: cannot read the xclbin %s: %s", who,
+		    path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		xrt_err(err, errlen, "%s: the xclbin %s is not a regular file",
+		    who, path);
+		return -EINVAL;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The library XRT's shim loader will dlopen (module_loader.cpp of 2.13):
+ * $XILINX_XRT/lib/lib<name>.so.<major>, name xrt_core, or xrt_hwemu /
+ * xrt_swemu when XCL_EMULATION_MODE is set. Loading it here first turns
+ * every way that load can fail into an error instead of XRT's abort; the
+ * reference is kept until close (XRT takes its own and never drops it).
+ */
+static int
+load_xrt_core(struct xrt_backend *x, char *err, size_t errlen)
+{
+	const char *root = getenv("XILINX_XRT");
+	const char *emu = getenv("XCL_EMULATION_MODE");
+	const char *name = "xrt_core";
+	char path[PATH_MAX];
+	struct stat st;
+	int n;
+
+	if (emu != NULL) {
+		if (strcmp(emu, "hw_emu") == 0)
+			name = "xrt_hwemu";
+		else if (strcmp(emu, "sw_emu") == 0)
+			name = "xrt_swemu";
+		else {
+			xrt_err(err, errlen, "%s: XCL_EMULATION_MODE=\"%.20s\" "
+			    "is neither hw_emu nor sw_emu (XRT would abort the "
+			    "process)", x->who, emu);
+			return -EINVAL;
+		}
+	}
+	if (root == NULL || root[0] == '\0') {
+		xrt_err(err, errlen, "%s: XILINX_XRT is not set, and XRT aborts "
+		    "the process without it (source /opt/xilinx/xrt/setup.sh; "
+		    "with Debian's libxrt1, point it at a directory whose lib/ "
+		    "links libxrt_core.so." XRT_CORE_SO_MAJOR ")", x->who);
+		return -ENOENT;
+	}
+	n = snprintf(path, sizeof(path), "%s/lib/lib%s.so." XRT_CORE_SO_MAJOR,
+	    root, name);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		xrt_err(err, errlen, "%s: XILINX_XRT is too long", x->who);
+		return -ENAMETOOLONG;
+	}
+	/* XRT requires a regular file (a link to one is fine) */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		xrt_err(err, errlen, "%s: XRT's core library %s is missing "
+		    "(XILINX_XRT=%s), and XRT aborts the process without it",
+		    x->who, path, root);
+		return -ENOENT;
+	}
+	x->core_lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+	if (x->core_lib == NULL) {
+		const char *why = dlerror();
+
+		xrt_err(err, errlen, "%s: cannot load XRT's core library: %s",
+		    x->who, why != NULL ? why : path);
+		return -ELIBBAD;
+	}
+	return 0;
+}
+
+/* ---- open the card ---------------------------------------------------------- */
+
+static int
+xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
+    size_t errlen)
+{
+	static const xuid_t no_uuid;
+	xuid_t uuid;
+	uint32_t id;
+	int rc, e;
+
+	errno = 0;
+	x->dev = xrtDeviceOpen(x->index);
+	if (x->dev == NULL) {
+		e = errno;
+		xrt_err(err, errlen, "%s: XRT cannot open device %u: %s "
+		    "(`xbutil examine` lists the devices XRT sees)", x->who,
+		    x->index, xrt_said(e));
+		return xrt_errno(e, ENODEV);
+	}
+
+	memset(uuid, 0, sizeof(uuid));
+	if (xclbin != NULL) {
+		errno = 0;
+		rc = xrtDeviceLoadXclbinFile(x->dev, xclbin);
+		if (rc != 0) {
+			e = errno;
+			xrt_err(err, errlen, "%s: XRT cannot load %s on device "
+			    "%u: %s", x->who, xclbin, x->index, xrt_said(e));
+			return xrt_errno(e, EIO);
+		}
+	}
+	errno = 0;
+	rc = xrtDeviceGetXclbinUUID(x->dev, uuid);
+	if (rc != 0 || memcmp(uuid, no_uuid, sizeof(uuid)) == 0) {
+		e = errno;
+		xrt_err(err, errlen, "%s: no xclbin is loaded on device %u%s%s "
+		    "(give one: xrt:%u:/path/card.xclbin)", x->who, x->index,
+		    rc != 0 ? ": " : "", rc != 0 ? xrt_said(e) : "", x->index);
+		return -ENOENT;
+	}
+	if (xclbin == NULL) {
+		/* loaded by another process: this one needs its metadata to
+		 * find the kernel */
+		errno = 0;
+		rc = xrtDeviceLoadXclbinUUID(x->dev, uuid);
+		if (rc != 0) {
+			e = errno;
+			xrt_err(err, errlen, "%s: XRT cannot use the xclbin "
+			    "loaded on device %u: %s", x->who, x->index,
+			    xrt_said(e));
+			return xrt_errno(e, EIO);
+		}
+	}
+
+	errno = 0;
+	x->kernel = xrtPLKernelOpen(x->dev, uuid, SPISYNC_XRT_KERNEL);
+	if (x->kernel == NULL) {
+		e = errno;
+		xrt_err(err, errlen, "%s: the xclbin on device %u has no "
+		    "kernel \"%s\" XRT can open: %s", x->who, x->index,
+		    SPISYNC_XRT_KERNEL, xrt_said(e));
+		return xrt_errno(e, ENODEV);
+	}
+
+	/* Shared register access is refused by XRT or its driver unless
+	 * Runtime.rw_shared held both here and when the xclbin was loaded:
+	 * find out now rather than at the first mailbox request. */
+	errno = 0;
+	rc = xrtKernelReadRegister(x->kernel, SPISYNC_REG_ID, &id);
+	if (rc != 0) {
+		e = errno;
+		xrt_err(err, errlen, "%s: XRT refuses register reads of kernel "
+		    "\"%s\": %s (load the xclbin through xrt:%u:/path/"
+		    "card.xclbin, or with Runtime.rw_shared=true in xrt.ini)",
+		    x->who, SPISYNC_XRT_KERNEL, xrt_said(e), x->index);
+		return xrt_errno(e, EIO);
+	}
+	return 0;
+}
+
+/* ---- registers ------------------------------------------------------------- */
+
+static int
+xrt_check_offset(struct xrt_backend *x, uint32_t offset, const char *op)
+{
+	if ((offset & 3u) != 0 || offset > XRT_CTRL_BYTES - 4) {
+		xrt_err(x->base.err, sizeof(x->base.err), "%s: %s at 0x%x: "
+		    "outside the 64 KiB control port or not 32-bit aligned",
+		    x->who, op, offset);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+xrt_read32(struct spisync_backend *b, uint32_t offset, uint32_t *value)
+{
+	struct xrt_backend *x = xrt_of(b);
+	int rc, e;
+
+	if (value == NULL) {
+		xrt_err(b->err, sizeof(b->err), "%s: read32 without a result",
+		    x->who);
+		return -EINVAL;
+	}
+	if ((rc = xrt_check_offset(x, offset, "read32")) != 0)
+		return rc;
+	errno = 0;
+	if (xrtKernelReadRegister(x->kernel, offset, value) != 0) {
+		e = errno;
+		xrt_err(b->err, sizeof(b->err), "%s: register read at 0x%x: %s",
+		    x->who, offset, xrt_said(e));
+		return xrt_errno(e, EIO);
+	}
+	return 0;
+}
+
+static int
+xrt_write32(struct spisync_backend *b, uint32_t offset, uint32_t value)
+{
+	struct xrt_backend *x = xrt_of(b);
+	int rc, e;
+
+	if ((rc = xrt_check_offset(x, offset, "write32")) != 0)
+		return rc;
+	errno = 0;
+	if (xrtKernelWriteRegister(x->kernel, offset, value) != 0) {
+		e = errno;
+		xrt_err(b->err, sizeof(b->err), "%s: register write at 0x%x: "
+		    "%s", x->who, offset, xrt_said(e));
+		return xrt_errno(e, EIO);
+	}
+	return 0;
+}
+
+/* ---- DMA ------------------------------------------------------------------- */
+
+static int
+xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
+    uint64_t *bus_addr)
+{
+	struct xrt_backend *x = xrt_of(b);
+	struct xrt_dma *d;
+	size_t size;
+	uint64_t addr;
+	void *m;
+	int group, e;
+
+	if (vaddr == NULL || bus_addr == NULL || len == 0 ||
+	    len > SIZE_MAX - XRT_DMA_ALIGN) {
+		xrt_err(b->err, sizeof(b->err), "%s: dma_alloc needs a length "
+		    "and two results", x->who);
+		return -EINVAL;
+	}
+	size = (len + XRT_DMA_ALIGN - 1) / XRT_DMA_ALIGN * XRT_DMA_ALIGN;
+
+	errno = 0;
+	group = xrtKernelArgGroupId(x->kernel, SPISYNC_XRT_RING_ARG);
+	if (group < 0) {
+		e = errno;
+		xrt_err(b->err, sizeof(b->err), "%s: kernel \"%s\" argument %d "
+		    "(the event ring, m_axi_ev) has no memory bank: %s", x->who,
+		    SPISYNC_XRT_KERNEL, SPISYNC_XRT_RING_ARG, xrt_said(e));
+		return xrt_errno(e, ENODEV);
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		xrt_err(b->err, sizeof(b->err), "%s: out of memory", x->who);
+		return -ENOMEM;
+	}
+	errno = 0;
+	d->bo = xrtBOAlloc(x->dev, size, XRT_BO_FLAGS_HOST_ONLY,
+	    (xrtMemoryGroup)group);
+	if (d->bo == NULL) {
+		e = errno;
+		free(d);
+		xrt_err(b->err, sizeof(b->err), "%s: XRT cannot allocate %zu "
+		    "bytes of host memory for the card: %s", x->who, size,
+		    xrt_said(e));
+		return xrt_errno(e, ENOMEM);
+	}
+	errno = 0;
+	m = xrtBOMap(d->bo);
+	addr = xrtBOAddress(d->bo);
+	e = errno;
+	if (m == NULL || addr == 0 || addr == UINT64_MAX ||
+	    ((uintptr_t)m % XRT_DMA_ALIGN) != 0 || addr % XRT_DMA_ALIGN != 0) {
+		xrtBOFree(d->bo);
+		free(d);
+		xrt_err(b->err, sizeof(b->err), "%s: XRT host buffer unusable "
+		    "(mapped at %p, bus address 0x%llx: need both 4096-byte "
+		    "aligned): %s", x->who, m, (unsigned long long)addr,
+		    xrt_said(e));
+		return -EIO;
+	}
+	memset(m, 0, size);
+	d->vaddr = m;
+	d->len = size;
+	d->next = x->dmas;
+	x->dmas = d;
+	*vaddr = m;
+	*bus_addr = addr;
+	return 0;
+}
+
+static void
+xrt_dma_free(struct spisync_backend *b, void *vaddr, size_t len)
+{
+	struct xrt_backend *x = xrt_of(b);
+	struct xrt_dma **pp, *d;
+
+	for (pp = &x->dmas; (d = *pp) != NULL; pp = &d->next)
+		if (d->vaddr == vaddr)
+			break;
+	if (d == NULL || len == 0 || len > d->len) {
+		xrt_err(b->err, sizeof(b->err), "%s: dma_free of memory "
+		    "dma_alloc did not give (%p, %zu bytes)", x->who, vaddr,
+		    len);
+		return;
+	}
+	*pp = d->next;
+	xrtBOFree(d->bo);
+	free(d);
+}
+
+/* ---- lock and close ------------------------------------------------------- */
+
+static int
+xrt_lock(struct spisync_backend *b)
+{
+	struct xrt_backend *x = xrt_of(b);
+
+	return spisync_lockfile_lock(&x->lock, x->who, b->err,
+	    sizeof(b->err));
+}
+
+static int
+xrt_unlock(struct spisync_backend *b)
+{
+	struct xrt_backend *x = xrt_of(b);
+
+	return spisync_lockfile_unlock(&x->lock, x->who, b->err,
+	    sizeof(b->err));
+}
+
+static void
+xrt_close(struct spisync_backend *b)
+{
+	struct xrt_backend *x;
+	struct xrt_dma *d;
+
+	if (b == NULL)
+		return;
+	x = xrt_of(b);
+	while ((d = x->dmas) != NULL) {
+		x->dmas = d->next;
+		xrtBOFree(d->bo);
+		free(d);
+	}
+	if (x->kernel != NULL)
+		xrtKernelClose(x->kernel);
+	if (x->dev != NULL)
+		xrtDeviceClose(x->dev);
+	/* XRT holds its own reference once it loaded the library */
+	if (x->core_lib != NULL)
+		dlclose(x->core_lib);
+	spisync_lockfile_close(&x->lock);
+	free(x);
+}
+
+static const struct spisync_backend_ops xrt_ops = {
+	.name = "xrt",
+	.read32 = xrt_read32,
+	.write32 = xrt_write32,
+	.dma_alloc = xrt_dma_alloc,
+	.dma_free = xrt_dma_free,
+	.lock = xrt_lock,
+	.unlock = xrt_unlock,
+	.close = xrt_close,
+};
+
+int
+spisync_backend_xrt_open(const char *arg, struct spisync_backend **out,
+    char *err, size_t errlen)
+{
+	struct xrt_backend *x;
+	const char *xclbin;
+	char lockname[40];
+	int rc;
+
+	if (out == NULL) {
+		xrt_err(err, errlen, "xrt: no place for the backend");
+		return -EINVAL;
+	}
+	*out = NULL;
+	if (arg == NULL)
+		arg = "";
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		xrt_err(err, errlen, "xrt:%.40s: out of memory", arg);
+		return -ENOMEM;
+	}
+	x->base.ops = &xrt_ops;
+	x->lock.fd = -1;
+
+	/* everything that can be refused is refused before XRT runs */
+	if (parse_xrt_arg(arg, &x->index, &xclbin) != 0) {
+		xrt_err(err, errlen, "xrt:%.40s: expected a device index N "
+		    "(0-%u) or N:/path/card.xclbin", arg, XRT_MAX_INDEX);
+		rc = -EINVAL;
+		goto fail;
+	}
+	snprintf(x->who, sizeof(x->who), "xrt:%u", x->index);
+	if (xclbin != NULL &&
+	    (rc = check_xclbin(xclbin, x->who, err, errlen)) != 0)
+		goto fail;
+	snprintf(lockname, sizeof(lockname), "spisync-xrt-%u.lock", x->index);
+	if ((rc = spisync_lockfile_open(&x->lock, lockname, x->who, err,
+	    errlen)) != 0)
+		goto fail;
+	if ((rc = load_xrt_core(x, err, errlen)) != 0)
+		goto fail;
+
+	/* Before XRT's first look at it, once per process: XRT logs an
+	 * error for every later attempt. If it fails (XRT read the option
+	 * already), the register check in xrt_open_kernel() reports it. */
+	if (!atomic_flag_test_and_set(&xrt_rw_shared_set))
+		(void)xrtIniStringSet("Runtime.rw_shared", "true");
+	if ((rc = xrt_open_kernel(x, xclbin, err, errlen)) != 0)
+		goto fail;
+
+	*out = &x->base;
+	return 0;
+fail:
+	xrt_close(&x->base);
+	return rc;
+}
