@@ -17,6 +17,12 @@
 
 #define SPISYNC_ERR_LEN 256
 
+/* Writes the printf-style sentence into err (errlen bytes, cut to fit);
+ * does nothing when err is NULL or errlen 0. Used by the backends and the
+ * lock file for the sentences their callers read (driver/errbuf.c). */
+void spisync_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 struct spisync_backend;
 
 struct spisync_backend_ops {

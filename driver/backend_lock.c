@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "backend_lock.h"
-
-static void lock_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-lock_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Opens dir/name, creating it if missing. Returns the fd or -errno.
@@ -83,8 +68,8 @@ spisync_lockfile_open(struct spisync_lockfile *l, const char *name,
 		return 0;
 	}
 	if (strcmp(dir, SPISYNC_LOCK_FALLBACK_DIR) == 0) {
-		lock_err(err, errlen, "%s: cannot open the lock file %s: %s",
-		    who, l->path, strerror(-fd));
+		spisync_errf(err, errlen, "%s: cannot open the lock file %s: "
+		    "%s", who, l->path, strerror(-fd));
 		return fd;
 	}
 	/* The directory is missing, read-only or not ours: every process
@@ -96,8 +81,8 @@ spisync_lockfile_open(struct spisync_lockfile *l, const char *name,
 		l->fd = fd2;
 		return 0;
 	}
-	lock_err(err, errlen, "%s: cannot open the lock file %s (%s) nor %s "
-	    "(%s); set SPISYNC_LOCK_DIR to a writable directory", who, first,
+	spisync_errf(err, errlen, "%s: cannot open the lock file %s (%s) nor "
+	    "%s (%s); set SPISYNC_LOCK_DIR to a writable directory", who, first,
 	    strerror(-fd), l->path, strerror(-fd2));
 	return fd2;
 }
@@ -125,11 +110,11 @@ spisync_lockfile_lock(struct spisync_lockfile *l, const char *who,
 	long wait_ns = 1000000;
 
 	if (l->fd < 0) {
-		lock_err(err, errlen, "%s: the lock file is not open", who);
+		spisync_errf(err, errlen, "%s: the lock file is not open", who);
 		return -EBADF;
 	}
 	if (l->held) {
-		lock_err(err, errlen, "%s: lock taken twice by one handle",
+		spisync_errf(err, errlen, "%s: lock taken twice by one handle",
 		    who);
 		return -EDEADLK;
 	}
@@ -144,14 +129,14 @@ spisync_lockfile_lock(struct spisync_lockfile *l, const char *who,
 		if (errno != EWOULDBLOCK) {
 			int e = errno;
 
-			lock_err(err, errlen, "%s: flock %s: %s", who,
+			spisync_errf(err, errlen, "%s: flock %s: %s", who,
 			    l->path, strerror(e));
 			return -e;
 		}
 		if (elapsed_ms(&start) >= SPISYNC_LOCK_TIMEOUT_MS) {
-			lock_err(err, errlen, "%s: the card's lock %s has been "
-			    "held by another process for %d ms", who, l->path,
-			    SPISYNC_LOCK_TIMEOUT_MS);
+			spisync_errf(err, errlen, "%s: the card's lock %s has "
+			    "been held by another process for %d ms", who,
+			    l->path, SPISYNC_LOCK_TIMEOUT_MS);
 			return -ETIMEDOUT;
 		}
 		pause.tv_sec = 0;
@@ -167,7 +152,7 @@ spisync_lockfile_unlock(struct spisync_lockfile *l, const char *who,
     char *err, size_t errlen)
 {
 	if (l->fd < 0 || !l->held) {
-		lock_err(err, errlen, "%s: unlock without the lock", who);
+		spisync_errf(err, errlen, "%s: unlock without the lock", who);
 		return -EINVAL;
 	}
 	while (flock(l->fd, LOCK_UN) != 0) {
@@ -175,7 +160,7 @@ spisync_lockfile_unlock(struct spisync_lockfile *l, const char *who,
 
 		if (e == EINTR)
 			continue;
-		lock_err(err, errlen, "%s: flock %s: %s", who, l->path,
+		spisync_errf(err, errlen, "%s: flock %s: %s", who, l->path,
 		    strerror(e));
 		return -e;
 	}

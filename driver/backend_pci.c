@@ -67,6 +67,7 @@
 
 #include "backend.h"
 #include "backend_lock.h"
+#include "hex.h"
 
 #define PCI_VENDOR_XILINX 0x10eeu
 /* The card's AXI4-Lite control port: 16 address bits (spisync_card.v
@@ -103,21 +104,6 @@ struct pci_backend {
 	struct pci_dma *dmas;
 };
 
-static void pci_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-pci_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static struct pci_backend *
 pci_of(struct spisync_backend *b)
 {
@@ -126,18 +112,6 @@ pci_of(struct spisync_backend *b)
 
 /* ---- the device string ----------------------------------------------- */
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly n hex digits at *s (n = 0: 1..8 of them, the count in *n_out). */
 static bool
 take_hex(const char **s, unsigned n, unsigned *value, unsigned *n_out)
@@ -145,7 +119,7 @@ take_hex(const char **s, unsigned n, unsigned *value, unsigned *n_out)
 	unsigned count = 0, v = 0;
 	int d;
 
-	while ((d = hex_value((*s)[count])) >= 0 && count < 9) {
+	while ((d = hex_digit_value((*s)[count])) >= 0 && count < 9) {
 		v = v * 16 + (unsigned)d;
 		count++;
 	}
@@ -286,52 +260,53 @@ pci_configure(struct pci_access *acc, const char *who, char *err,
 	*method_name = "default";
 	if (method == NULL || method[0] == '\0') {
 		if (dump != NULL && dump[0] != '\0') {
-			pci_err(err, errlen, "%s: SPISYNC_PCI_DUMP is set but "
-			    "SPISYNC_PCI_METHOD is not \"dump\"", who);
+			spisync_errf(err, errlen, "%s: SPISYNC_PCI_DUMP is "
+			    "set but SPISYNC_PCI_METHOD is not \"dump\"", who);
 			return -EINVAL;
 		}
 		return 0;
 	}
 	if (strlen(method) >= sizeof(name)) {
-		pci_err(err, errlen, "%s: unknown libpci access method in "
+		spisync_errf(err, errlen, "%s: unknown libpci access method in "
 		    "SPISYNC_PCI_METHOD", who);
 		return -EINVAL;
 	}
 	strcpy(name, method);
 	m = pci_lookup_method(name);
 	if (m < 0) {
-		pci_err(err, errlen, "%s: unknown libpci access method \"%s\" "
-		    "in SPISYNC_PCI_METHOD", who, method);
+		spisync_errf(err, errlen, "%s: unknown libpci access method "
+		    "\"%s\" in SPISYNC_PCI_METHOD", who, method);
 		return -EINVAL;
 	}
 	if (pci_get_method_name(m) == NULL || pci_get_method_name(m)[0] ==
 	    '\0') {
-		pci_err(err, errlen, "%s: libpci was built without the \"%s\" "
-		    "access method", who, method);
+		spisync_errf(err, errlen, "%s: libpci was built without the "
+		    "\"%s\" access method", who, method);
 		return -ENOTSUP;
 	}
 	acc->method = (unsigned)m;
 	*method_name = pci_get_method_name(m);
 	if (strcmp(*method_name, "dump") == 0) {
 		if (dump == NULL || dump[0] == '\0') {
-			pci_err(err, errlen, "%s: SPISYNC_PCI_METHOD=dump needs "
-			    "the dump file in SPISYNC_PCI_DUMP", who);
+			spisync_errf(err, errlen, "%s: "
+			    "SPISYNC_PCI_METHOD=dump needs the dump file in "
+			    "SPISYNC_PCI_DUMP", who);
 			return -EINVAL;
 		}
 		if (strlen(dump) >= sizeof(path)) {
-			pci_err(err, errlen, "%s: SPISYNC_PCI_DUMP is too long",
-			    who);
+			spisync_errf(err, errlen, "%s: SPISYNC_PCI_DUMP is "
+			    "too long", who);
 			return -ENAMETOOLONG;
 		}
 		strcpy(path, dump);
 		/* pci_set_param copies the value */
 		if (pci_set_param(acc, "dump.name", path) != 0) {
-			pci_err(err, errlen, "%s: libpci has no dump.name "
+			spisync_errf(err, errlen, "%s: libpci has no dump.name "
 			    "parameter", who);
 			return -ENOTSUP;
 		}
 	} else if (dump != NULL && dump[0] != '\0') {
-		pci_err(err, errlen, "%s: SPISYNC_PCI_DUMP is set but "
+		spisync_errf(err, errlen, "%s: SPISYNC_PCI_DUMP is set but "
 		    "SPISYNC_PCI_METHOD is \"%s\", not \"dump\"", who, method);
 		return -EINVAL;
 	}
@@ -353,7 +328,7 @@ pci_find(const struct pci_addr *a, const char *who, char *err,
 	guard.msg[0] = '\0';
 	acc = pci_alloc();
 	if (acc == NULL) {
-		pci_err(err, errlen, "%s: libpci: out of memory", who);
+		spisync_errf(err, errlen, "%s: libpci: out of memory", who);
 		return -ENOMEM;
 	}
 	acc->error = pci_on_error;
@@ -363,43 +338,44 @@ pci_find(const struct pci_addr *a, const char *who, char *err,
 	if (rc == 0) {
 		rc = pci_scan_guarded(acc, &guard, a, &found);
 		if (rc != 0)
-			pci_err(err, errlen, "%s: libpci (method %s): %s", who,
-			    method, guard.msg);
+			spisync_errf(err, errlen, "%s: libpci (method %s): %s",
+			    who, method, guard.msg);
 	}
 	pci_cleanup(acc);
 	if (rc != 0)
 		return rc;
 
 	if (!found.found) {
-		pci_err(err, errlen, "%s: no such PCI function (libpci method "
-		    "%s)", who, method);
+		spisync_errf(err, errlen, "%s: no such PCI function (libpci "
+		    "method %s)", who, method);
 		return -ENODEV;
 	}
 	if (found.vendor != PCI_VENDOR_XILINX) {
-		pci_err(err, errlen, "%s: vendor 0x%04x device 0x%04x is not a "
-		    "Xilinx/AMD function (vendor 0x%04x)", who, found.vendor,
-		    found.device, PCI_VENDOR_XILINX);
+		spisync_errf(err, errlen, "%s: vendor 0x%04x device 0x%04x is "
+		    "not a Xilinx/AMD function (vendor 0x%04x)", who,
+		    found.vendor, found.device, PCI_VENDOR_XILINX);
 		return -ENODEV;
 	}
 	if ((found.bar0 & ~(pciaddr_t)PCI_ADDR_FLAG_MASK) == 0) {
-		pci_err(err, errlen, "%s: BAR0 is not assigned", who);
+		spisync_errf(err, errlen, "%s: BAR0 is not assigned", who);
 		return -ENODEV;
 	}
 	if (found.bar0 & PCI_BASE_ADDRESS_SPACE_IO) {
-		pci_err(err, errlen, "%s: BAR0 is an I/O BAR, not memory", who);
+		spisync_errf(err, errlen, "%s: BAR0 is an I/O BAR, not memory",
+		    who);
 		return -ENODEV;
 	}
 	/* without it the BAR answers nothing (reads are all ones) */
 	if ((found.command & PCI_COMMAND_MEMORY) == 0) {
-		pci_err(err, errlen, "%s: memory decoding is off in the "
+		spisync_errf(err, errlen, "%s: memory decoding is off in the "
 		    "command register (0x%04x): no driver has enabled the "
 		    "device", who, found.command);
 		return -ENODEV;
 	}
 	if (found.bar0_size != 0 && found.bar0_size < PCI_CTRL_BYTES) {
-		pci_err(err, errlen, "%s: BAR0 is %llu bytes; the control port "
-		    "needs %u", who, (unsigned long long)found.bar0_size,
-		    PCI_CTRL_BYTES);
+		spisync_errf(err, errlen, "%s: BAR0 is %llu bytes; the "
+		    "control port needs %u", who,
+		    (unsigned long long)found.bar0_size, PCI_CTRL_BYTES);
 		return -ENODEV;
 	}
 	return 0;
@@ -419,21 +395,22 @@ pci_map_bar0(struct pci_backend *p, char *err, size_t errlen)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
-		pci_err(err, errlen, "%s: cannot open %s: %s", p->who, path,
-		    strerror(e));
+		spisync_errf(err, errlen, "%s: cannot open %s: %s", p->who,
+		    path, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) != 0) {
 		e = errno;
 		close(fd);
-		pci_err(err, errlen, "%s: %s: %s", p->who, path, strerror(e));
+		spisync_errf(err, errlen, "%s: %s: %s", p->who, path,
+		    strerror(e));
 		return -e;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)PCI_CTRL_BYTES) {
 		close(fd);
-		pci_err(err, errlen, "%s: BAR0 (%s) is %lld bytes; the control "
-		    "port needs %u", p->who, path, (long long)st.st_size,
-		    PCI_CTRL_BYTES);
+		spisync_errf(err, errlen, "%s: BAR0 (%s) is %lld bytes; the "
+		    "control port needs %u", p->who, path,
+		    (long long)st.st_size, PCI_CTRL_BYTES);
 		return -ENODEV;
 	}
 	m = mmap(NULL, PCI_CTRL_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -441,7 +418,7 @@ pci_map_bar0(struct pci_backend *p, char *err, size_t errlen)
 	e = errno;
 	close(fd);   /* the mapping keeps the BAR */
 	if (m == MAP_FAILED) {
-		pci_err(err, errlen, "%s: mmap %s: %s", p->who, path,
+		spisync_errf(err, errlen, "%s: mmap %s: %s", p->who, path,
 		    strerror(e));
 		return -e;
 	}
@@ -453,9 +430,9 @@ static int
 pci_check_offset(struct pci_backend *p, uint32_t offset, const char *op)
 {
 	if ((offset & 3u) != 0 || offset > PCI_CTRL_BYTES - 4) {
-		pci_err(p->base.err, sizeof(p->base.err), "%s: %s at 0x%x: "
-		    "outside the 64 KiB control port or not 32-bit aligned",
-		    p->who, op, offset);
+		spisync_errf(p->base.err, sizeof(p->base.err), "%s: %s at "
+		    "0x%x: outside the 64 KiB control port or not 32-bit "
+		    "aligned", p->who, op, offset);
 		return -EINVAL;
 	}
 	return 0;
@@ -468,8 +445,8 @@ pci_read32(struct spisync_backend *b, uint32_t offset, uint32_t *value)
 	int rc;
 
 	if (value == NULL) {
-		pci_err(b->err, sizeof(b->err), "%s: read32 without a result",
-		    p->who);
+		spisync_errf(b->err, sizeof(b->err), "%s: read32 without a "
+		    "result", p->who);
 		return -EINVAL;
 	}
 	if ((rc = pci_check_offset(p, offset, "read32")) != 0)
@@ -520,20 +497,20 @@ pci_vfio_bus_master(struct pci_backend *p, char *err, size_t errlen)
 	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
 	if (ioctl(p->device, VFIO_DEVICE_GET_REGION_INFO, &reg) != 0) {
 		e = errno;
-		pci_err(err, errlen, "%s: VFIO config space: %s", p->who,
+		spisync_errf(err, errlen, "%s: VFIO config space: %s", p->who,
 		    strerror(e));
 		return -e;
 	}
 	if (pread(p->device, &cmd, sizeof(cmd), (off_t)reg.offset +
 	    PCI_COMMAND) != (ssize_t)sizeof(cmd)) {
-		pci_err(err, errlen, "%s: reading the command register "
+		spisync_errf(err, errlen, "%s: reading the command register "
 		    "through VFIO failed", p->who);
 		return -EIO;
 	}
 	cmd = htole16(le16toh(cmd) | PCI_COMMAND_MASTER);
 	if (pwrite(p->device, &cmd, sizeof(cmd), (off_t)reg.offset +
 	    PCI_COMMAND) != (ssize_t)sizeof(cmd)) {
-		pci_err(err, errlen, "%s: enabling bus mastering through "
+		spisync_errf(err, errlen, "%s: enabling bus mastering through "
 		    "VFIO failed", p->who);
 		return -EIO;
 	}
@@ -554,44 +531,45 @@ pci_vfio_open(struct pci_backend *p, char *err, size_t errlen)
 	if (n < 0) {
 		e = errno;
 		if (e == ENOENT)
-			pci_err(err, errlen, "%s: no IOMMU group: bind the "
-			    "device to vfio-pci (driver/README.md, pci: "
+			spisync_errf(err, errlen, "%s: no IOMMU group: bind "
+			    "the device to vfio-pci (driver/README.md, pci: "
 			    "backend)", p->who);
 		else
-			pci_err(err, errlen, "%s: %s: %s", p->who, link,
+			spisync_errf(err, errlen, "%s: %s: %s", p->who, link,
 			    strerror(e));
 		return e == ENOENT ? -ENOTSUP : -e;
 	}
 	target[n] = '\0';
 	group = basename(target);
 	if (group[strspn(group, "0123456789")] != '\0' || group[0] == '\0') {
-		pci_err(err, errlen, "%s: IOMMU group link %s -> %s is not a "
-		    "group number", p->who, link, target);
+		spisync_errf(err, errlen, "%s: IOMMU group link %s -> %s is "
+		    "not a group number", p->who, link, target);
 		return -EINVAL;
 	}
 
 	p->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (p->container < 0) {
 		e = errno;
-		pci_err(err, errlen, "%s: cannot open /dev/vfio/vfio: %s (load "
-		    "vfio-pci and bind the device to it)", p->who, strerror(e));
+		spisync_errf(err, errlen, "%s: cannot open /dev/vfio/vfio: %s "
+		    "(load vfio-pci and bind the device to it)", p->who,
+		    strerror(e));
 		goto fail;
 	}
 	if (ioctl(p->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
 	    ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <=
 	    0) {
 		e = ENOTSUP;
-		pci_err(err, errlen, "%s: VFIO has no type 1 v2 IOMMU here",
-		    p->who);
+		spisync_errf(err, errlen, "%s: VFIO has no type 1 v2 IOMMU "
+		    "here", p->who);
 		goto fail;
 	}
 	snprintf(dev, sizeof(dev), "/dev/vfio/%s", group);
 	p->group = open(dev, O_RDWR | O_CLOEXEC);
 	if (p->group < 0) {
 		e = errno;
-		pci_err(err, errlen, "%s: cannot open %s: %s%s", p->who, dev,
-		    strerror(e), e == EBUSY ? " (another process holds the "
-		    "group: only the event ring's owner needs DMA)" :
+		spisync_errf(err, errlen, "%s: cannot open %s: %s%s", p->who,
+		    dev, strerror(e), e == EBUSY ? " (another process holds "
+		    "the group: only the event ring's owner needs DMA)" :
 		    " (bind the device to vfio-pci)");
 		goto fail;
 	}
@@ -600,21 +578,22 @@ pci_vfio_open(struct pci_backend *p, char *err, size_t errlen)
 	if (ioctl(p->group, VFIO_GROUP_GET_STATUS, &status) != 0 ||
 	    (status.flags & VFIO_GROUP_FLAGS_VIABLE) == 0) {
 		e = ENOTSUP;
-		pci_err(err, errlen, "%s: VFIO group %s is not viable: bind "
-		    "every device of the group to vfio-pci", p->who, group);
+		spisync_errf(err, errlen, "%s: VFIO group %s is not viable: "
+		    "bind every device of the group to vfio-pci", p->who,
+		    group);
 		goto fail;
 	}
 	if (ioctl(p->group, VFIO_GROUP_SET_CONTAINER, &p->container) != 0 ||
 	    ioctl(p->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) != 0) {
 		e = errno;
-		pci_err(err, errlen, "%s: VFIO container setup: %s", p->who,
-		    strerror(e));
+		spisync_errf(err, errlen, "%s: VFIO container setup: %s",
+		    p->who, strerror(e));
 		goto fail;
 	}
 	p->device = ioctl(p->group, VFIO_GROUP_GET_DEVICE_FD, p->addr.name);
 	if (p->device < 0) {
 		e = errno;
-		pci_err(err, errlen, "%s: VFIO cannot open the device: %s",
+		spisync_errf(err, errlen, "%s: VFIO cannot open the device: %s",
 		    p->who, strerror(e));
 		goto fail;
 	}
@@ -639,21 +618,21 @@ pci_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	int rc, e;
 
 	if (vaddr == NULL || bus_addr == NULL || len == 0) {
-		pci_err(b->err, sizeof(b->err), "%s: dma_alloc needs a length "
-		    "and two results", p->who);
+		spisync_errf(b->err, sizeof(b->err), "%s: dma_alloc needs a "
+		    "length and two results", p->who);
 		return -EINVAL;
 	}
 	page = (size_t)sysconf(_SC_PAGESIZE);
 	if (page < PCI_DMA_ALIGN)
 		page = PCI_DMA_ALIGN;
 	if (len > SIZE_MAX - page) {
-		pci_err(b->err, sizeof(b->err), "%s: dma_alloc of %zu bytes",
-		    p->who, len);
+		spisync_errf(b->err, sizeof(b->err), "%s: dma_alloc of %zu "
+		    "bytes", p->who, len);
 		return -ENOMEM;
 	}
 	size = (len + page - 1) / page * page;
 	if (size > UINT64_MAX - p->iova_next) {
-		pci_err(b->err, sizeof(b->err), "%s: IOVA space exhausted",
+		spisync_errf(b->err, sizeof(b->err), "%s: IOVA space exhausted",
 		    p->who);
 		return -ENOSPC;
 	}
@@ -663,7 +642,8 @@ pci_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 
 	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
-		pci_err(b->err, sizeof(b->err), "%s: out of memory", p->who);
+		spisync_errf(b->err, sizeof(b->err), "%s: out of memory",
+		    p->who);
 		return -ENOMEM;
 	}
 	/* anonymous memory comes zeroed and page-aligned */
@@ -672,15 +652,15 @@ pci_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	if (m == MAP_FAILED) {
 		e = errno;
 		free(d);
-		pci_err(b->err, sizeof(b->err), "%s: mmap of %zu bytes: %s",
-		    p->who, size, strerror(e));
+		spisync_errf(b->err, sizeof(b->err), "%s: mmap of %zu bytes: "
+		    "%s", p->who, size, strerror(e));
 		return -e;
 	}
 	if (madvise(m, size, MADV_DONTFORK) != 0) {
 		e = errno;
 		munmap(m, size);
 		free(d);
-		pci_err(b->err, sizeof(b->err), "%s: madvise: %s", p->who,
+		spisync_errf(b->err, sizeof(b->err), "%s: madvise: %s", p->who,
 		    strerror(e));
 		return -e;
 	}
@@ -694,8 +674,8 @@ pci_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 		e = errno;
 		munmap(m, size);
 		free(d);
-		pci_err(b->err, sizeof(b->err), "%s: VFIO_IOMMU_MAP_DMA of %zu "
-		    "bytes at IOVA 0x%llx: %s%s", p->who, size,
+		spisync_errf(b->err, sizeof(b->err), "%s: VFIO_IOMMU_MAP_DMA "
+		    "of %zu bytes at IOVA 0x%llx: %s%s", p->who, size,
 		    (unsigned long long)map.iova, strerror(e),
 		    e == ENOMEM || e == EPERM ? " (the pages are pinned: "
 		    "check RLIMIT_MEMLOCK)" : "");
@@ -742,15 +722,15 @@ pci_dma_free(struct spisync_backend *b, void *vaddr, size_t len)
 		if (d->vaddr == vaddr)
 			break;
 	if (d == NULL || len == 0 || len > d->len) {
-		pci_err(b->err, sizeof(b->err), "%s: dma_free of memory "
+		spisync_errf(b->err, sizeof(b->err), "%s: dma_free of memory "
 		    "dma_alloc did not give (%p, %zu bytes)", p->who, vaddr,
 		    len);
 		return;
 	}
 	*pp = d->next;
 	if ((rc = pci_dma_release(p, d)) != 0)
-		pci_err(b->err, sizeof(b->err), "%s: VFIO_IOMMU_UNMAP_DMA: %s",
-		    p->who, strerror(-rc));
+		spisync_errf(b->err, sizeof(b->err), "%s: "
+		    "VFIO_IOMMU_UNMAP_DMA: %s", p->who, strerror(-rc));
 }
 
 /* ---- lock and close ------------------------------------------------------ */
@@ -814,7 +794,7 @@ spisync_backend_pci_open(const char *arg, struct spisync_backend **out,
 	int rc, n;
 
 	if (out == NULL) {
-		pci_err(err, errlen, "pci: no place for the backend");
+		spisync_errf(err, errlen, "pci: no place for the backend");
 		return -EINVAL;
 	}
 	*out = NULL;
@@ -822,7 +802,7 @@ spisync_backend_pci_open(const char *arg, struct spisync_backend **out,
 		arg = "";
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		pci_err(err, errlen, "pci:%.40s: out of memory", arg);
+		spisync_errf(err, errlen, "pci:%.40s: out of memory", arg);
 		return -ENOMEM;
 	}
 	p->base.ops = &pci_ops;
@@ -831,9 +811,9 @@ spisync_backend_pci_open(const char *arg, struct spisync_backend **out,
 	p->iova_next = PCI_IOVA_BASE;
 
 	if (parse_pci_addr(arg, &p->addr) != 0) {
-		pci_err(err, errlen, "pci:%.40s: not a PCI address: expected "
-		    "DDDD:BB:DD.F or BB:DD.F (hexadecimal; device 00-1f, "
-		    "function 0-7)", arg);
+		spisync_errf(err, errlen, "pci:%.40s: not a PCI address: "
+		    "expected DDDD:BB:DD.F or BB:DD.F (hexadecimal; device "
+		    "00-1f, function 0-7)", arg);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -848,7 +828,7 @@ spisync_backend_pci_open(const char *arg, struct spisync_backend **out,
 	n = snprintf(p->devdir, sizeof(p->devdir), "%s/bus/pci/devices/%s",
 	    root, p->addr.name);
 	if (n < 0 || (size_t)n >= sizeof(p->devdir)) {
-		pci_err(err, errlen, "%s: SPISYNC_SYSFS_ROOT is too long",
+		spisync_errf(err, errlen, "%s: SPISYNC_SYSFS_ROOT is too long",
 		    p->who);
 		rc = -ENAMETOOLONG;
 		goto fail;

@@ -53,7 +53,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -105,21 +104,6 @@ struct xrt_backend {
 
 /* Runtime.rw_shared has been handed to XRT in this process */
 static atomic_flag xrt_rw_shared_set = ATOMIC_FLAG_INIT;
-
-static void xrt_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-xrt_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static struct xrt_backend *
 xrt_of(struct spisync_backend *b)
@@ -183,14 +167,14 @@ check_xclbin(const char *path, const char *who, char *err, size_t errlen)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
-		xrt_err(err, errlen, "%s: cannot read the xclbin %s: %s", who,
-		    path, strerror(e));
+		spisync_errf(err, errlen, "%s: cannot read the xclbin %s: %s",
+		    who, path, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		xrt_err(err, errlen, "%s: the xclbin %s is not a regular file",
-		    who, path);
+		spisync_errf(err, errlen, "%s: the xclbin %s is not a regular "
+		    "file", who, path);
 		return -EINVAL;
 	}
 	close(fd);
@@ -220,38 +204,40 @@ load_xrt_core(struct xrt_backend *x, char *err, size_t errlen)
 		else if (strcmp(emu, "sw_emu") == 0)
 			name = "xrt_swemu";
 		else {
-			xrt_err(err, errlen, "%s: XCL_EMULATION_MODE=\"%.20s\" "
-			    "is neither hw_emu nor sw_emu (XRT would abort the "
-			    "process)", x->who, emu);
+			spisync_errf(err, errlen, "%s: "
+			    "XCL_EMULATION_MODE=\"%.20s\" is neither hw_emu "
+			    "nor sw_emu (XRT would abort the process)", x->who,
+			    emu);
 			return -EINVAL;
 		}
 	}
 	if (root == NULL || root[0] == '\0') {
-		xrt_err(err, errlen, "%s: XILINX_XRT is not set, and XRT aborts "
-		    "the process without it (source /opt/xilinx/xrt/setup.sh; "
-		    "with Debian's libxrt1, point it at a directory whose lib/ "
-		    "links libxrt_core.so." XRT_CORE_SO_MAJOR ")", x->who);
+		spisync_errf(err, errlen, "%s: XILINX_XRT is not set, and XRT "
+		    "aborts the process without it (source "
+		    "/opt/xilinx/xrt/setup.sh; with Debian's libxrt1, point it "
+		    "at a directory whose lib/ links libxrt_core.so."
+		    XRT_CORE_SO_MAJOR ")", x->who);
 		return -ENOENT;
 	}
 	n = snprintf(path, sizeof(path), "%s/lib/lib%s.so." XRT_CORE_SO_MAJOR,
 	    root, name);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		xrt_err(err, errlen, "%s: XILINX_XRT is too long", x->who);
+		spisync_errf(err, errlen, "%s: XILINX_XRT is too long", x->who);
 		return -ENAMETOOLONG;
 	}
 	/* XRT requires a regular file (a link to one is fine) */
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		xrt_err(err, errlen, "%s: XRT's core library %s is missing "
-		    "(XILINX_XRT=%s), and XRT aborts the process without it",
-		    x->who, path, root);
+		spisync_errf(err, errlen, "%s: XRT's core library %s is "
+		    "missing (XILINX_XRT=%s), and XRT aborts the process "
+		    "without it", x->who, path, root);
 		return -ENOENT;
 	}
 	x->core_lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
 	if (x->core_lib == NULL) {
 		const char *why = dlerror();
 
-		xrt_err(err, errlen, "%s: cannot load XRT's core library: %s",
-		    x->who, why != NULL ? why : path);
+		spisync_errf(err, errlen, "%s: cannot load XRT's core "
+		    "library: %s", x->who, why != NULL ? why : path);
 		return -ELIBBAD;
 	}
 	return 0;
@@ -272,7 +258,7 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 	x->dev = xrtDeviceOpen(x->index);
 	if (x->dev == NULL) {
 		e = errno;
-		xrt_err(err, errlen, "%s: XRT cannot open device %u: %s "
+		spisync_errf(err, errlen, "%s: XRT cannot open device %u: %s "
 		    "(`xbutil examine` lists the devices XRT sees)", x->who,
 		    x->index, xrt_said(e));
 		return xrt_errno(e, ENODEV);
@@ -284,8 +270,9 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 		rc = xrtDeviceLoadXclbinFile(x->dev, xclbin);
 		if (rc != 0) {
 			e = errno;
-			xrt_err(err, errlen, "%s: XRT cannot load %s on device "
-			    "%u: %s", x->who, xclbin, x->index, xrt_said(e));
+			spisync_errf(err, errlen, "%s: XRT cannot load %s on "
+			    "device %u: %s", x->who, xclbin, x->index,
+			    xrt_said(e));
 			return xrt_errno(e, EIO);
 		}
 	}
@@ -293,9 +280,10 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 	rc = xrtDeviceGetXclbinUUID(x->dev, uuid);
 	if (rc != 0 || memcmp(uuid, no_uuid, sizeof(uuid)) == 0) {
 		e = errno;
-		xrt_err(err, errlen, "%s: no xclbin is loaded on device %u%s%s "
-		    "(give one: xrt:%u:/path/card.xclbin)", x->who, x->index,
-		    rc != 0 ? ": " : "", rc != 0 ? xrt_said(e) : "", x->index);
+		spisync_errf(err, errlen, "%s: no xclbin is loaded on device "
+		    "%u%s%s (give one: xrt:%u:/path/card.xclbin)", x->who,
+		    x->index, rc != 0 ? ": " : "", rc != 0 ? xrt_said(e) : "",
+		    x->index);
 		return -ENOENT;
 	}
 	if (xclbin == NULL) {
@@ -305,8 +293,8 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 		rc = xrtDeviceLoadXclbinUUID(x->dev, uuid);
 		if (rc != 0) {
 			e = errno;
-			xrt_err(err, errlen, "%s: XRT cannot use the xclbin "
-			    "loaded on device %u: %s", x->who, x->index,
+			spisync_errf(err, errlen, "%s: XRT cannot use the "
+			    "xclbin loaded on device %u: %s", x->who, x->index,
 			    xrt_said(e));
 			return xrt_errno(e, EIO);
 		}
@@ -316,7 +304,7 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 	x->kernel = xrtPLKernelOpen(x->dev, uuid, SPISYNC_XRT_KERNEL);
 	if (x->kernel == NULL) {
 		e = errno;
-		xrt_err(err, errlen, "%s: the xclbin on device %u has no "
+		spisync_errf(err, errlen, "%s: the xclbin on device %u has no "
 		    "kernel \"%s\" XRT can open: %s", x->who, x->index,
 		    SPISYNC_XRT_KERNEL, xrt_said(e));
 		return xrt_errno(e, ENODEV);
@@ -329,10 +317,11 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 	rc = xrtKernelReadRegister(x->kernel, SPISYNC_REG_ID, &id);
 	if (rc != 0) {
 		e = errno;
-		xrt_err(err, errlen, "%s: XRT refuses register reads of kernel "
-		    "\"%s\": %s (load the xclbin through xrt:%u:/path/"
-		    "card.xclbin, or with Runtime.rw_shared=true in xrt.ini)",
-		    x->who, SPISYNC_XRT_KERNEL, xrt_said(e), x->index);
+		spisync_errf(err, errlen, "%s: XRT refuses register reads of "
+		    "kernel \"%s\": %s (load the xclbin through "
+		    "xrt:%u:/path/card.xclbin, or with Runtime.rw_shared=true "
+		    "in xrt.ini)", x->who, SPISYNC_XRT_KERNEL, xrt_said(e),
+		    x->index);
 		return xrt_errno(e, EIO);
 	}
 	return 0;
@@ -344,9 +333,9 @@ static int
 xrt_check_offset(struct xrt_backend *x, uint32_t offset, const char *op)
 {
 	if ((offset & 3u) != 0 || offset > XRT_CTRL_BYTES - 4) {
-		xrt_err(x->base.err, sizeof(x->base.err), "%s: %s at 0x%x: "
-		    "outside the 64 KiB control port or not 32-bit aligned",
-		    x->who, op, offset);
+		spisync_errf(x->base.err, sizeof(x->base.err), "%s: %s at "
+		    "0x%x: outside the 64 KiB control port or not 32-bit "
+		    "aligned", x->who, op, offset);
 		return -EINVAL;
 	}
 	return 0;
@@ -359,8 +348,8 @@ xrt_read32(struct spisync_backend *b, uint32_t offset, uint32_t *value)
 	int rc, e;
 
 	if (value == NULL) {
-		xrt_err(b->err, sizeof(b->err), "%s: read32 without a result",
-		    x->who);
+		spisync_errf(b->err, sizeof(b->err), "%s: read32 without a "
+		    "result", x->who);
 		return -EINVAL;
 	}
 	if ((rc = xrt_check_offset(x, offset, "read32")) != 0)
@@ -368,8 +357,8 @@ xrt_read32(struct spisync_backend *b, uint32_t offset, uint32_t *value)
 	errno = 0;
 	if (xrtKernelReadRegister(x->kernel, offset, value) != 0) {
 		e = errno;
-		xrt_err(b->err, sizeof(b->err), "%s: register read at 0x%x: %s",
-		    x->who, offset, xrt_said(e));
+		spisync_errf(b->err, sizeof(b->err), "%s: register read at "
+		    "0x%x: %s", x->who, offset, xrt_said(e));
 		return xrt_errno(e, EIO);
 	}
 	return 0;
@@ -386,8 +375,8 @@ xrt_write32(struct spisync_backend *b, uint32_t offset, uint32_t value)
 	errno = 0;
 	if (xrtKernelWriteRegister(x->kernel, offset, value) != 0) {
 		e = errno;
-		xrt_err(b->err, sizeof(b->err), "%s: register write at 0x%x: "
-		    "%s", x->who, offset, xrt_said(e));
+		spisync_errf(b->err, sizeof(b->err), "%s: register write at "
+		    "0x%x: %s", x->who, offset, xrt_said(e));
 		return xrt_errno(e, EIO);
 	}
 	return 0;
@@ -408,8 +397,8 @@ xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 
 	if (vaddr == NULL || bus_addr == NULL || len == 0 ||
 	    len > SIZE_MAX - XRT_DMA_ALIGN) {
-		xrt_err(b->err, sizeof(b->err), "%s: dma_alloc needs a length "
-		    "and two results", x->who);
+		spisync_errf(b->err, sizeof(b->err), "%s: dma_alloc needs a "
+		    "length and two results", x->who);
 		return -EINVAL;
 	}
 	size = (len + XRT_DMA_ALIGN - 1) / XRT_DMA_ALIGN * XRT_DMA_ALIGN;
@@ -418,14 +407,16 @@ xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	group = xrtKernelArgGroupId(x->kernel, SPISYNC_XRT_RING_ARG);
 	if (group < 0) {
 		e = errno;
-		xrt_err(b->err, sizeof(b->err), "%s: kernel \"%s\" argument %d "
-		    "(the event ring, m_axi_ev) has no memory bank: %s", x->who,
-		    SPISYNC_XRT_KERNEL, SPISYNC_XRT_RING_ARG, xrt_said(e));
+		spisync_errf(b->err, sizeof(b->err), "%s: kernel \"%s\" "
+		    "argument %d (the event ring, m_axi_ev) has no memory "
+		    "bank: %s", x->who, SPISYNC_XRT_KERNEL,
+		    SPISYNC_XRT_RING_ARG, xrt_said(e));
 		return xrt_errno(e, ENODEV);
 	}
 	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
-		xrt_err(b->err, sizeof(b->err), "%s: out of memory", x->who);
+		spisync_errf(b->err, sizeof(b->err), "%s: out of memory",
+		    x->who);
 		return -ENOMEM;
 	}
 	errno = 0;
@@ -434,8 +425,8 @@ xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	if (d->bo == NULL) {
 		e = errno;
 		free(d);
-		xrt_err(b->err, sizeof(b->err), "%s: XRT cannot allocate %zu "
-		    "bytes of host memory for the card: %s", x->who, size,
+		spisync_errf(b->err, sizeof(b->err), "%s: XRT cannot allocate "
+		    "%zu bytes of host memory for the card: %s", x->who, size,
 		    xrt_said(e));
 		return xrt_errno(e, ENOMEM);
 	}
@@ -447,10 +438,10 @@ xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	    ((uintptr_t)m % XRT_DMA_ALIGN) != 0 || addr % XRT_DMA_ALIGN != 0) {
 		xrtBOFree(d->bo);
 		free(d);
-		xrt_err(b->err, sizeof(b->err), "%s: XRT host buffer unusable "
-		    "(mapped at %p, bus address 0x%llx: need both 4096-byte "
-		    "aligned): %s", x->who, m, (unsigned long long)addr,
-		    xrt_said(e));
+		spisync_errf(b->err, sizeof(b->err), "%s: XRT host buffer "
+		    "unusable (mapped at %p, bus address 0x%llx: need both "
+		    "4096-byte aligned): %s", x->who, m,
+		    (unsigned long long)addr, xrt_said(e));
 		return -EIO;
 	}
 	memset(m, 0, size);
@@ -473,7 +464,7 @@ xrt_dma_free(struct spisync_backend *b, void *vaddr, size_t len)
 		if (d->vaddr == vaddr)
 			break;
 	if (d == NULL || len == 0 || len > d->len) {
-		xrt_err(b->err, sizeof(b->err), "%s: dma_free of memory "
+		spisync_errf(b->err, sizeof(b->err), "%s: dma_free of memory "
 		    "dma_alloc did not give (%p, %zu bytes)", x->who, vaddr,
 		    len);
 		return;
@@ -549,7 +540,7 @@ spisync_backend_xrt_open(const char *arg, struct spisync_backend **out,
 	int rc;
 
 	if (out == NULL) {
-		xrt_err(err, errlen, "xrt: no place for the backend");
+		spisync_errf(err, errlen, "xrt: no place for the backend");
 		return -EINVAL;
 	}
 	*out = NULL;
@@ -557,7 +548,7 @@ spisync_backend_xrt_open(const char *arg, struct spisync_backend **out,
 		arg = "";
 	x = calloc(1, sizeof(*x));
 	if (x == NULL) {
-		xrt_err(err, errlen, "xrt:%.40s: out of memory", arg);
+		spisync_errf(err, errlen, "xrt:%.40s: out of memory", arg);
 		return -ENOMEM;
 	}
 	x->base.ops = &xrt_ops;
@@ -565,8 +556,8 @@ spisync_backend_xrt_open(const char *arg, struct spisync_backend **out,
 
 	/* everything that can be refused is refused before XRT runs */
 	if (parse_xrt_arg(arg, &x->index, &xclbin) != 0) {
-		xrt_err(err, errlen, "xrt:%.40s: expected a device index N "
-		    "(0-%u) or N:/path/card.xclbin", arg, XRT_MAX_INDEX);
+		spisync_errf(err, errlen, "xrt:%.40s: expected a device index "
+		    "N (0-%u) or N:/path/card.xclbin", arg, XRT_MAX_INDEX);
 		rc = -EINVAL;
 		goto fail;
 	}

@@ -6,7 +6,6 @@
  */
 #define _DEFAULT_SOURCE	/* strdup */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +15,7 @@
 static int
 open_fail(char *err, size_t errlen, int rc, const char *fmt, const char *dev)
 {
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, fmt, dev);
+	spisync_errf(err, errlen, fmt, dev);
 	return rc;
 }
 
@@ -148,8 +146,7 @@ spisync_open_backend(struct spisync_backend *b, const char *device,
 	h->mbox_timeout_ms = MBOX_TIMEOUT_MS;
 	rc = read_caps(h);
 	if (rc != 0) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s", h->err);
+		spisync_errf(err, errlen, "%s", h->err);
 		spisync_close(h);
 		return rc;
 	}

@@ -17,7 +17,7 @@
 # Variables are SPISYNCCTL_*: mk/ctl_regs.mk has CTL_*.
 
 SPISYNCCTL_DIR := hostd/spisyncctl
-SPISYNCCTL_H   := $(wildcard $(SPISYNCCTL_DIR)/*.h) driver/spisync.h hw/gen/spisync_hw.h
+SPISYNCCTL_H   := $(wildcard $(SPISYNCCTL_DIR)/*.h) driver/spisync.h driver/hex.h hw/gen/spisync_hw.h
 SPISYNCCTL_INC := -I$(SPISYNCCTL_DIR) -Idriver -Ihw/gen
 SPISYNCCTL_JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 

@@ -1,5 +1,6 @@
 # spisync -- libspisync's xrt: and pci: backends (driver/backend_xrt.c,
-# driver/backend_pci.c) and the lock file they share (driver/backend_lock.c):
+# driver/backend_pci.c) and the lock file they share (driver/backend_lock.c;
+# their error sentences: driver/errbuf.c):
 #
 #   build/tests/test_backend_pci        cmocka tests of pci: (ASan/UBSan)
 #   build/tests/test_backend_pci.plain  the same, uninstrumented, for valgrind
@@ -26,9 +27,10 @@ $(BUILD)/obj/san/driver/backend_xrt.o $(BUILD)/obj/opt/driver/backend_xrt.o: \
 # directory: with a 400 ms lock timeout (10 s in the library) so the
 # timeout test is quick, and without touching the library's objects.
 BACKENDS_OBJ := $(BUILD)/obj/backends
-BACKENDS_CFLAGS := $(HOST_CFLAGS) $(BACKEND_XRT_CFLAGS) -Idriver -Ihw/gen \
+BACKENDS_CFLAGS := $(HOST_CFLAGS) $(BACKEND_XRT_CFLAGS) -Idriver -Ihw/gen -Itests/common \
                    -DSPISYNC_LOCK_TIMEOUT_MS=400
-BACKENDS_H := driver/backend.h driver/backend_lock.h hw/gen/spisync_hw.h
+BACKENDS_H := driver/backend.h driver/backend_lock.h driver/hex.h hw/gen/spisync_hw.h \
+              tests/common/test_tree.h
 
 $(BACKENDS_OBJ)/san/%.o: %.c $(BACKENDS_H) mk/driver_backends.mk
 	@mkdir -p $(dir $@)
@@ -39,9 +41,9 @@ $(BACKENDS_OBJ)/opt/%.o: %.c $(BACKENDS_H) mk/driver_backends.mk
 	$(CC) $(BACKENDS_CFLAGS) -c -o $@ $<
 
 BACKEND_PCI_TEST_SRCS := tests/unit/test_backend_pci.c driver/backend_pci.c \
-                         driver/backend_lock.c
+                         driver/backend_lock.c driver/errbuf.c
 BACKEND_XRT_TEST_SRCS := tests/unit/test_backend_xrt.c driver/backend_xrt.c \
-                         driver/backend_lock.c
+                         driver/backend_lock.c driver/errbuf.c
 
 $(BUILD)/tests/test_backend_pci: $(patsubst %.c,$(BACKENDS_OBJ)/san/%.o,$(BACKEND_PCI_TEST_SRCS)) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ -lcmocka $(LIBPCI_LIBS)

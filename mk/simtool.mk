@@ -4,6 +4,8 @@
 #   sim/card/card_ctl.c   identify the card, install SAs, read counters
 #   sim/pcap_io.c         pcap in/out (libpcap), FILE.tmp -> FILE outputs
 #   sim/json_out.c        counters / events JSON (json-c)
+#   sim/card_opts.c       the card options both modes take (--width, the
+#                         event filter, ...)
 #
 #   make build/tests/test_simtool && build/tests/test_simtool [--seed N]
 #   make build/bin/spisync-sim            (needs the card model, see below)
@@ -31,7 +33,7 @@ SIMTOOL_LIBS := $(shell pkg-config --libs libpcap json-c 2>/dev/null || echo -lp
 
 # the pieces of spisync-sim except main() and the card model
 SIMTOOL_SRCS := sim/card/sa_entry.c driver/sa_encode.c sim/card/card_ctl.c sim/pcap_io.c \
-                sim/json_out.c sim/esp_sa.c firmware/sa_table.c
+                sim/json_out.c sim/esp_sa.c firmware/sa_table.c sim/card_opts.c
 
 SIMTOOL_TEST_SRCS := tests/unit/test_simtool.c tests/unit/fake_card_sim.c \
                      tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c tests/common/prng.c $(SIMTOOL_SRCS)

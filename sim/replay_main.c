@@ -32,7 +32,6 @@
  * `spisync-sim --socket PATH --help` lists that mode's options.
  */
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -44,6 +43,7 @@
 #include <openssl/crypto.h>
 
 #include "card_ctl.h"
+#include "card_opts.h"
 #include "card_sim.h"
 #include "esp_sa.h"
 #include "json_out.h"
@@ -65,8 +65,6 @@ static const double clock_hz = 322.265625e6;
 /* Clocks stepped at a time; the wire queue is kept at least this far ahead
  * so the card never idles between batches. */
 enum { BATCH_CLOCKS = 4096 };
-/* Largest --gap: keeps the wire-time arithmetic far from overflow. */
-enum { GAP_MAX = 1000000 };
 /* Clocks the card may take after the last frame to hand out everything. */
 enum { DRAIN_EXTRA_CLOCKS = 2000000 };
 /* Skipped-record warnings printed one by one; later ones only counted. */
@@ -82,20 +80,9 @@ struct options {
 	const char *out;
 	const char *counters_json;
 	const char *events_json;
-	unsigned width;
-	bool natt;
-	unsigned gap;
-	uint64_t holdoff_ns;
-	unsigned event_rate;	/* records per second, 0: no limit */
-	unsigned event_burst;
-	unsigned auth_fail_burst;	/* 0: off */
-	unsigned replay_burst;
+	struct card_opts card;	/* width, natt, gap, event filter */
 };
 
-/* The card's reset values (docs/register-map.md). */
-enum { EVENT_RATE_DEFAULT = 100000, EVENT_BURST_DEFAULT = 256,
-    AUTH_FAIL_BURST_DEFAULT = 16, REPLAY_BURST_DEFAULT = 64 };
-#define HOLDOFF_NS_DEFAULT 1000000000ull
 /* The event ring: 2^16 records (4 MiB of host memory). */
 enum { EVENT_RING_LOG2 = 16 };
 
@@ -140,21 +127,9 @@ usage(FILE *fp)
 	    "  --out OUT.pcap        frames the card delivers to the host\n"
 	    "  --counters-json FILE  reason counters and per-SA statistics\n"
 	    "  --events-json FILE    one JSON line per event record (SA misses,\n"
-	    "                        reserved SPIs, records lost)\n"
-	    "  --width 128|512       card datapath width (default 512)\n"
-	    "  --natt                every SA expects UDP encapsulation on "
-	    "port 4500\n"
-	    "  --gap CLOCKS          idle clocks between frames (default 0)\n"
-	    "  --holdoff-ns NS       repeats of a reported miss flow within NS\n"
-	    "                        of card time are counted, not reported\n"
-	    "                        (default 1000000000; 0: report every miss)\n"
-	    "  --event-rate N        at most N miss records per second of card\n"
-	    "                        time (default 100000; 0: no limit)\n"
-	    "  --event-burst N       token bucket depth (default 256)\n"
-	    "  --auth-fail-burst N   AUTH_FAIL drops of one SA within a second of\n"
-	    "                        card time that raise a record (default 16;\n"
-	    "                        0: never)\n"
-	    "  --replay-burst N      the same for REPLAY drops (default 64)\n"
+	    "                        reserved SPIs, records lost)\n");
+	card_opts_usage(fp);
+	fprintf(fp,
 	    "\n"
 	    "       spisync-sim --socket PATH [options]\n"
 	    "  runs the card continuously as a server for libspisync's sim: "
@@ -174,37 +149,6 @@ server_mode(int argc, char **argv)
 			return true;
 	}
 	return false;
-}
-
-static int
-parse_uint(const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
 }
 
 static bool
@@ -236,35 +180,22 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_ESP_SA = 256, OPT_IN, OPT_OUT, OPT_COUNTERS, OPT_EVENTS,
-	    OPT_WIDTH, OPT_NATT, OPT_GAP, OPT_HOLDOFF, OPT_RATE, OPT_BURST,
-	    OPT_AF_BURST, OPT_RP_BURST, OPT_HELP };
-	static const struct option longopts[] = {
+	    OPT_HELP };
+	static const struct option own[] = {
 		{ "esp-sa", required_argument, NULL, OPT_ESP_SA },
 		{ "in", required_argument, NULL, OPT_IN },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "counters-json", required_argument, NULL, OPT_COUNTERS },
 		{ "events-json", required_argument, NULL, OPT_EVENTS },
-		{ "width", required_argument, NULL, OPT_WIDTH },
-		{ "natt", no_argument, NULL, OPT_NATT },
-		{ "gap", required_argument, NULL, OPT_GAP },
-		{ "holdoff-ns", required_argument, NULL, OPT_HOLDOFF },
-		{ "event-rate", required_argument, NULL, OPT_RATE },
-		{ "event-burst", required_argument, NULL, OPT_BURST },
-		{ "auth-fail-burst", required_argument, NULL, OPT_AF_BURST },
-		{ "replay-burst", required_argument, NULL, OPT_RP_BURST },
 		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
 	};
+	enum { N_OWN = sizeof(own) / sizeof(own[0]) };
+	struct option longopts[N_OWN + CARD_OPTS_COUNT + 1];
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->width = 512;
-	o->holdoff_ns = HOLDOFF_NS_DEFAULT;
-	o->event_rate = EVENT_RATE_DEFAULT;
-	o->event_burst = EVENT_BURST_DEFAULT;
-	o->auth_fail_burst = AUTH_FAIL_BURST_DEFAULT;
-	o->replay_burst = REPLAY_BURST_DEFAULT;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	card_opts_init(&o->card, longopts, own, N_OWN);
+	while ((c = card_opts_next(&o->card, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_ESP_SA:
 			o->esp_sa = optarg;
@@ -281,62 +212,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_EVENTS:
 			o->events_json = optarg;
 			break;
-		case OPT_WIDTH:
-			if (parse_uint(optarg, 512, &o->width) != 0 ||
-			    (o->width != 128 && o->width != 512)) {
-				fprintf(stderr, "spisync-sim: --width must be "
-				    "128 or 512, not \"%s\"\n", optarg);
-				return -1;
-			}
-			break;
-		case OPT_NATT:
-			o->natt = true;
-			break;
-		case OPT_GAP:
-			if (parse_uint(optarg, GAP_MAX, &o->gap) != 0) {
-				fprintf(stderr, "spisync-sim: --gap must be a "
-				    "number of clocks 0..%d, not \"%s\"\n",
-				    GAP_MAX, optarg);
-				return -1;
-			}
-			break;
-		case OPT_HOLDOFF:
-			if (parse_u64(optarg, &o->holdoff_ns) != 0) {
-				fprintf(stderr, "spisync-sim: --holdoff-ns must "
-				    "be a number of ns, not \"%s\"\n", optarg);
-				return -1;
-			}
-			break;
-		case OPT_RATE:
-			if (parse_uint(optarg, 1000000000u, &o->event_rate) != 0) {
-				fprintf(stderr, "spisync-sim: --event-rate must "
-				    "be 0..1000000000 records/s, not \"%s\"\n",
-				    optarg);
-				return -1;
-			}
-			break;
-		case OPT_BURST:
-			if (parse_uint(optarg, 1000000u, &o->event_burst) != 0 ||
-			    o->event_burst == 0) {
-				fprintf(stderr, "spisync-sim: --event-burst must "
-				    "be 1..1000000, not \"%s\"\n", optarg);
-				return -1;
-			}
-			break;
-		case OPT_AF_BURST:
-		case OPT_RP_BURST:
-			if (parse_uint(optarg, 65535u, c == OPT_AF_BURST ?
-			    &o->auth_fail_burst : &o->replay_burst) != 0) {
-				fprintf(stderr, "spisync-sim: --%s must be "
-				    "0..65535, not \"%s\"\n", c == OPT_AF_BURST ?
-				    "auth-fail-burst" : "replay-burst", optarg);
-				return -1;
-			}
-			break;
 		case OPT_HELP:
 			return 1;
 		default:
-			return -1;	/* getopt printed why */
+			return -1;	/* card_opts_next printed why */
 		}
 	}
 	if (optind < argc) {
@@ -399,7 +278,7 @@ load_sas(const struct options *opt, struct sa_list *l)
 			    e->line, err);
 			goto done;
 		}
-		if (opt->natt)
+		if (opt->card.natt)
 			sa_entry_set_natt(&l->sa[i]);
 		l->line[i] = e->line;
 		l->count++;
@@ -589,9 +468,9 @@ collect(struct replay *r)
 static uint64_t
 wire_clocks(const struct replay *r, size_t len)
 {
-	const unsigned beat_bytes = r->opt->width / 8;
+	const unsigned beat_bytes = r->opt->card.width / 8;
 
-	return (len + beat_bytes - 1) / beat_bytes + r->opt->gap;
+	return (len + beat_bytes - 1) / beat_bytes + r->opt->card.gap;
 }
 
 static void
@@ -750,7 +629,7 @@ print_summary(const struct replay *r, const uint64_t counters[SPISYNC_NUM_REASON
 	    " events, %" PRIu64 " clocks, %.2f Gbit/s simulated at "
 	    "%.2f MHz (%u-bit datapath)\n", r->sent, r->delivered, dropped,
 	    r->skipped, r->events, clocks, gbps, clock_hz / 1e6,
-	    r->opt->width);
+	    r->opt->card.width);
 }
 
 /* Everything after the SAs are installed; outputs are left to the caller. */
@@ -763,7 +642,7 @@ run_replay(struct replay *r, struct pcap_in *in, const struct installed_sa *sas,
 	uint64_t clocks;
 	uint64_t events_lost;
 
-	card_sim_set_gap(r->sim, r->opt->gap);
+	card_sim_set_gap(r->sim, r->opt->card.gap);
 	start = card_sim_cycles(r->sim);
 	if (replay_capture(r, in) != 0)
 		return -1;
@@ -788,10 +667,10 @@ setup_card(const struct options *opt, struct card_sim **sim,
 	char err[ERR_LEN];
 
 	*ctl = NULL;
-	*sim = card_sim_create(opt->width);
+	*sim = card_sim_create(opt->card.width);
 	if (*sim == NULL) {
 		fprintf(stderr, "spisync-sim: no card model of width %u (not "
-		    "built, or out of memory)\n", opt->width);
+		    "built, or out of memory)\n", opt->card.width);
 		return -1;
 	}
 	card_sim_reset(*sim);
@@ -801,10 +680,7 @@ setup_card(const struct options *opt, struct card_sim **sim,
 		*sim = NULL;
 		return -1;
 	}
-	card_ctl_event_filter(*ctl, opt->holdoff_ns, opt->event_rate == 0 ? 0 :
-	    1000000000u / opt->event_rate, opt->event_burst);
-	card_sim_mmio_write(*sim, SPISYNC_REG_AUTH_FAIL_BURST, opt->auth_fail_burst);
-	card_sim_mmio_write(*sim, SPISYNC_REG_REPLAY_BURST, opt->replay_burst);
+	card_opts_apply_filter(&opt->card, *sim);
 	if (card_sim_events_enable(*sim, EVENT_RING_LOG2) != 0) {
 		fprintf(stderr, "spisync-sim: cannot set up the event ring\n");
 		card_ctl_close(*ctl);

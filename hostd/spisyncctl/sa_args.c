@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "sa_args.h"
 
 enum { KEY_FILE_MAX = 1024, WHAT_LEN = 4200 };
@@ -38,34 +39,19 @@ parse_u64(const char *text, uint64_t max, uint64_t *out)
 	if (*p == '\0')
 		return -1;
 	for (; *p != '\0'; p++) {
+		const int digit = hex_digit_value(*p);
 		unsigned d;
 
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			d = (unsigned)(*p - 'a') + 10;
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = (unsigned)(*p - 'A') + 10;
-		else
+		/* in decimal, a-f are not digits */
+		if (digit < 0 || (unsigned)digit >= base)
 			return -1;
+		d = (unsigned)digit;
 		if (v > (max - d) / base)
 			return -1;
 		v = v * base + d;
 	}
 	*out = v;
 	return 0;
-}
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static bool
@@ -99,7 +85,7 @@ sa_args_keysalt(const char *text, size_t len, const char *what,
 	digits = end - start;
 	/* Errors name positions, never the digits: this is a key. */
 	for (size_t i = start; i < end; i++) {
-		if (hex_digit(text[i]) < 0) {
+		if (hex_digit_value(text[i]) < 0) {
 			snprintf(err, errlen, "%s: character %zu is not a hex "
 			    "digit", what, i + 1);
 			cleanse_key(sa);
@@ -121,8 +107,8 @@ sa_args_keysalt(const char *text, size_t len, const char *what,
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		bytes[i] = (uint8_t)(hex_digit(text[start + 2 * i]) << 4 |
-		    hex_digit(text[start + 2 * i + 1]));
+		bytes[i] = (uint8_t)(hex_digit_value(text[start + 2 * i]) << 4 |
+		    hex_digit_value(text[start + 2 * i + 1]));
 	}
 	cleanse_key(sa);
 	sa->key_len = (unsigned)(n - 4);

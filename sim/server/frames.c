@@ -18,7 +18,7 @@
 
 static uint64_t beats_of(const struct server *s, size_t len)
 {
-	const unsigned beat_bytes = s->opt->width / 8u;
+	const unsigned beat_bytes = s->opt->card.width / 8u;
 
 	return (len + beat_bytes - 1) / beat_bytes;
 }
@@ -31,7 +31,7 @@ static uint64_t backlog_beats(const struct server *s)
 
 int frames_to_card(struct server *s, const uint8_t *frame, size_t len)
 {
-	const uint64_t limit = FRAMES_BACKLOG_BYTES / (s->opt->width / 8u);
+	const uint64_t limit = FRAMES_BACKLOG_BYTES / (s->opt->card.width / 8u);
 
 	if (len == 0 || len > CARD_SIM_MAX_FRAME) {
 		s->stats.too_big++;

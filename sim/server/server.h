@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "card_opts.h"
 #include "card_time.h"
 #include "clients.h"
 #include "dma_pool.h"
@@ -29,19 +30,12 @@ struct pcap_out;
 
 struct server_opts {
 	const char *socket_path;
-	unsigned width;
 	const char *esp_sa;
-	bool natt;
 	const char *in;           /* replayed at start */
 	const char *port;         /* AF_PACKET interface */
 	const char *tap;          /* TAP interface to create */
 	const char *out;          /* delivered frames, when no --tap */
-	unsigned gap;             /* idle clocks between wire frames */
-	uint64_t holdoff_ns;
-	unsigned event_rate;      /* records/s, 0: no limit */
-	unsigned event_burst;
-	unsigned auth_fail_burst;
-	unsigned replay_burst;
+	struct card_opts card;    /* width, natt, gap, event filter */
 };
 
 struct server_stats {

@@ -36,7 +36,6 @@
 #include "pcap_io.h"
 #include "server.h"
 #include "sim_proto.h"
-#include "spisync_hw.h"
 
 enum {
 	EXIT_RUN_FAILED = 1,
@@ -62,12 +61,6 @@ enum { ERR_LEN = 1024 };
 /* fw_poll while the card is idle and no mailbox word was written */
 #define FW_IDLE_POLL_NS 10000000u
 
-/* The card's reset values (docs/register-map.md), as the replay mode. */
-enum { EVENT_RATE_DEFAULT = 100000, EVENT_BURST_DEFAULT = 256,
-    AUTH_FAIL_BURST_DEFAULT = 16, REPLAY_BURST_DEFAULT = 64 };
-#define HOLDOFF_NS_DEFAULT 1000000000ull
-enum { GAP_MAX = 1000000 };
-
 static void usage(FILE *fp)
 {
 	fprintf(fp,
@@ -87,10 +80,8 @@ static void usage(FILE *fp)
 	    "firmware\n"
 	    "answering the mailbox.\n"
 	    "  --socket PATH         the socket (removed at exit)\n"
-	    "  --width 128|512       card datapath width (default 512)\n"
 	    "  --esp-sa FILE         Wireshark ESP SA table: SAs installed at "
 	    "start\n"
-	    "  --natt                ... as UDP-encapsulated (port 4500)\n"
 	    "  --in IN.pcap          frames sent to the card at start\n"
 	    "  --port IFNAME         the card's port: every frame IFNAME "
 	    "receives\n"
@@ -103,13 +94,9 @@ static void usage(FILE *fp)
 	    "--port\n"
 	    "  --out OUT.pcap        without --tap: frames the card delivers "
 	    "(else\n"
-	    "                        they are counted and discarded)\n"
-	    "  --gap CLOCKS          idle clocks between frames (default 0)\n"
-	    "  --holdoff-ns NS, --event-rate N, --event-burst N,\n"
-	    "  --auth-fail-burst N, --replay-burst N\n"
-	    "                        the event filter, as in replay mode "
-	    "(card\n"
-	    "                        defaults unless given)\n"
+	    "                        they are counted and discarded)\n");
+	card_opts_usage(fp);
+	fprintf(fp,
 	    "\n"
 	    "Card time follows wall time. The Verilated card runs thousands "
 	    "of times\n"
@@ -132,94 +119,36 @@ static void usage(FILE *fp)
 	    (unsigned)CARD_SIM_MAX_FRAME);
 }
 
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || errno != 0 || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
-}
-
-static int bad_value(const char *opt, const char *want, const char *got)
-{
-	fprintf(stderr, "spisync-sim: --%s must be %s, not \"%s\"\n", opt, want,
-	    got);
-	return -1;
-}
-
 /* 0 to run, 1 for --help, -1 on bad options (message printed). */
 static int parse_options(int argc, char **argv, struct server_opts *o)
 {
-	enum { OPT_SOCKET = 256, OPT_WIDTH, OPT_ESP_SA, OPT_NATT, OPT_IN,
-	    OPT_PORT, OPT_TAP, OPT_OUT, OPT_GAP, OPT_HOLDOFF, OPT_RATE,
-	    OPT_BURST, OPT_AF_BURST, OPT_RP_BURST, OPT_REPLAY_ONLY, OPT_HELP };
-	static const struct option longopts[] = {
+	enum { OPT_SOCKET = 256, OPT_ESP_SA, OPT_IN, OPT_PORT, OPT_TAP,
+	    OPT_OUT, OPT_REPLAY_ONLY, OPT_HELP };
+	static const struct option own[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "esp-sa", required_argument, NULL, OPT_ESP_SA },
-		{ "natt", no_argument, NULL, OPT_NATT },
 		{ "in", required_argument, NULL, OPT_IN },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "tap", required_argument, NULL, OPT_TAP },
 		{ "out", required_argument, NULL, OPT_OUT },
-		{ "gap", required_argument, NULL, OPT_GAP },
-		{ "holdoff-ns", required_argument, NULL, OPT_HOLDOFF },
-		{ "event-rate", required_argument, NULL, OPT_RATE },
-		{ "event-burst", required_argument, NULL, OPT_BURST },
-		{ "auth-fail-burst", required_argument, NULL, OPT_AF_BURST },
-		{ "replay-burst", required_argument, NULL, OPT_RP_BURST },
 		{ "counters-json", required_argument, NULL, OPT_REPLAY_ONLY },
 		{ "events-json", required_argument, NULL, OPT_REPLAY_ONLY },
 		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
 	};
+	enum { N_OWN = sizeof(own) / sizeof(own[0]) };
+	struct option longopts[N_OWN + CARD_OPTS_COUNT + 1];
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->width = 512;
-	o->holdoff_ns = HOLDOFF_NS_DEFAULT;
-	o->event_rate = EVENT_RATE_DEFAULT;
-	o->event_burst = EVENT_BURST_DEFAULT;
-	o->auth_fail_burst = AUTH_FAIL_BURST_DEFAULT;
-	o->replay_burst = REPLAY_BURST_DEFAULT;
+	card_opts_init(&o->card, longopts, own, N_OWN);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = card_opts_next(&o->card, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_SOCKET:
 			o->socket_path = optarg;
 			break;
-		case OPT_WIDTH:
-			if (parse_uint(optarg, 512, &o->width) != 0 ||
-			    (o->width != 128 && o->width != 512))
-				return bad_value("width", "128 or 512", optarg);
-			break;
 		case OPT_ESP_SA:
 			o->esp_sa = optarg;
-			break;
-		case OPT_NATT:
-			o->natt = true;
 			break;
 		case OPT_IN:
 			o->in = optarg;
@@ -233,37 +162,6 @@ static int parse_options(int argc, char **argv, struct server_opts *o)
 		case OPT_OUT:
 			o->out = optarg;
 			break;
-		case OPT_GAP:
-			if (parse_uint(optarg, GAP_MAX, &o->gap) != 0)
-				return bad_value("gap", "a number of clocks "
-				    "0..1000000", optarg);
-			break;
-		case OPT_HOLDOFF:
-			if (parse_u64(optarg, &o->holdoff_ns) != 0)
-				return bad_value("holdoff-ns", "a number of ns",
-				    optarg);
-			break;
-		case OPT_RATE:
-			if (parse_uint(optarg, 1000000000u, &o->event_rate) != 0)
-				return bad_value("event-rate",
-				    "0..1000000000 records/s", optarg);
-			break;
-		case OPT_BURST:
-			if (parse_uint(optarg, 1000000u, &o->event_burst) != 0 ||
-			    o->event_burst == 0)
-				return bad_value("event-burst", "1..1000000",
-				    optarg);
-			break;
-		case OPT_AF_BURST:
-			if (parse_uint(optarg, 65535u, &o->auth_fail_burst) != 0)
-				return bad_value("auth-fail-burst", "0..65535",
-				    optarg);
-			break;
-		case OPT_RP_BURST:
-			if (parse_uint(optarg, 65535u, &o->replay_burst) != 0)
-				return bad_value("replay-burst", "0..65535",
-				    optarg);
-			break;
 		case OPT_REPLAY_ONLY:
 			fprintf(stderr, "spisync-sim: --counters-json and "
 			    "--events-json are replay-mode options: in server "
@@ -273,7 +171,7 @@ static int parse_options(int argc, char **argv, struct server_opts *o)
 		case OPT_HELP:
 			return 1;
 		default:
-			return -1;	/* getopt printed why */
+			return -1;	/* card_opts_next printed why */
 		}
 	}
 	if (optind < argc) {
@@ -291,7 +189,7 @@ static int parse_options(int argc, char **argv, struct server_opts *o)
 		    "other\n");
 		return -1;
 	}
-	if (o->natt && o->esp_sa == NULL) {
+	if (o->card.natt && o->esp_sa == NULL) {
 		fprintf(stderr, "spisync-sim: --natt applies to --esp-sa\n");
 		return -1;
 	}
@@ -309,23 +207,6 @@ static int parse_options(int argc, char **argv, struct server_opts *o)
 }
 
 /* ---------------------------------------------------------------------- */
-
-/* The event filter, as replay mode sets it (card_ctl_event_filter). */
-static void set_event_filter(struct server *s)
-{
-	const struct server_opts *o = s->opt;
-	struct card_sim *c = s->card.sim;
-
-	card_sim_mmio_write(c, SPISYNC_REG_EVENT_HOLDOFF_NS_LO,
-	    (uint32_t)o->holdoff_ns);
-	card_sim_mmio_write(c, SPISYNC_REG_EVENT_HOLDOFF_NS_HI,
-	    (uint32_t)(o->holdoff_ns >> 32));
-	card_sim_mmio_write(c, SPISYNC_REG_EVENT_TOKEN_NS, o->event_rate == 0 ?
-	    0 : 1000000000u / o->event_rate);
-	card_sim_mmio_write(c, SPISYNC_REG_EVENT_TOKEN_BURST, o->event_burst);
-	card_sim_mmio_write(c, SPISYNC_REG_AUTH_FAIL_BURST, o->auth_fail_burst);
-	card_sim_mmio_write(c, SPISYNC_REG_REPLAY_BURST, o->replay_burst);
-}
 
 /* SIGINT and SIGTERM end the run through the loop; SIGPIPE never kills. */
 static int signals_open(void)
@@ -348,12 +229,12 @@ static int setup(struct server *s, char *err, size_t errlen, int *status)
 	uint32_t queued;
 
 	*status = EXIT_RUN_FAILED;
-	if (sim_card_open(&s->card, o->width, &s->time, err, errlen) != 0)
+	if (sim_card_open(&s->card, o->card.width, &s->time, err, errlen) != 0)
 		return -1;
-	card_sim_set_gap(s->card.sim, o->gap);
-	set_event_filter(s);
+	card_sim_set_gap(s->card.sim, o->card.gap);
+	card_opts_apply_filter(&o->card, s->card.sim);
 	if (o->esp_sa != NULL &&
-	    sim_card_preload(&s->card, o->esp_sa, o->natt, &sas, err,
+	    sim_card_preload(&s->card, o->esp_sa, o->card.natt, &sas, err,
 	    errlen) != 0) {
 		*status = EXIT_USAGE;
 		return -1;
@@ -386,7 +267,7 @@ static int setup(struct server *s, char *err, size_t errlen, int *status)
 	if (clients_listen(&s->clients, o->socket_path, err, errlen) != 0)
 		return -1;
 	fprintf(stderr, "spisync-sim: serving a %u-bit card on %s (%zu SAs "
-	    "preloaded%s%s%s%s)\n", o->width, o->socket_path, sas,
+	    "preloaded%s%s%s%s)\n", o->card.width, o->socket_path, sas,
 	    o->port != NULL ? ", port " : "", o->port != NULL ? o->port : "",
 	    o->tap != NULL ? ", tap " : "", o->tap != NULL ? o->tap : "");
 	return 0;

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "frame_fd.h"
 #include "tap.h"
 
 /* IFF_UP on the interface, through any socket of its namespace. */
@@ -75,17 +76,14 @@ int tap_open(struct tap *t, const char *name, char *err, size_t errlen)
 		goto fail;
 	return 0;
 fail:
-	close(t->fd);
-	t->fd = -1;
+	frame_fd_close(&t->fd);
 	return -1;
 }
 
 void tap_close(struct tap *t)
 {
 	/* the interface goes away with the last descriptor (not persistent) */
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
+	frame_fd_close(&t->fd);
 }
 
 ssize_t tap_recv(struct tap *t, uint8_t *buf, size_t cap)
@@ -109,11 +107,5 @@ int tap_send(struct tap *t, const uint8_t *frame, size_t len)
 	do {
 		n = write(t->fd, frame, len);
 	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	return frame_fd_sent(n, len);
 }

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "frame_fd.h"
 #include "wire.h"
 
 /* where an 802.1Q tag goes: after the two MAC addresses */
@@ -65,16 +66,13 @@ int wire_open(struct wire *w, const char *ifname, char *err, size_t errlen)
 	}
 	return 0;
 fail:
-	close(w->fd);
-	w->fd = -1;
+	frame_fd_close(&w->fd);
 	return -1;
 }
 
 void wire_close(struct wire *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
+	frame_fd_close(&w->fd);
 }
 
 /* The VLAN tag the kernel took off, if it says so in the control data. */
@@ -165,11 +163,5 @@ int wire_send(struct wire *w, const uint8_t *frame, size_t len)
 		n = sendto(w->fd, frame, len, MSG_DONTWAIT,
 		    (const struct sockaddr *)&to, sizeof(to));
 	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	return frame_fd_sent(n, len);
 }

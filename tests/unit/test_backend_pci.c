@@ -38,6 +38,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "test_tree.h"
 #include "spisync_hw.h"
 
 #define CTRL_BYTES 0x10000u
@@ -53,18 +54,6 @@ struct fixture {
 };
 
 /* ---- the fake /sys ---------------------------------------------------- */
-
-static void
-make_dir(const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
 
 static void
 make_resource0(const struct fixture *f, const char *dev, off_t size)
@@ -122,23 +111,13 @@ setup(void **state)
 }
 
 static int
-remove_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
 
 	if (f->b != NULL)
 		f->b->ops->close(f->b);
-	nftw(f->root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	remove_tree(f->root);
 	free(f);
 	return 0;
 }
@@ -148,13 +127,6 @@ open_dev(struct fixture *f, const char *arg)
 {
 	f->err[0] = '\0';
 	return spisync_backend_pci_open(arg, &f->b, f->err, sizeof(f->err));
-}
-
-static void
-assert_contains(const char *s, const char *part)
-{
-	if (strstr(s, part) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", s, part);
 }
 
 static void

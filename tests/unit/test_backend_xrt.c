@@ -41,6 +41,7 @@
 #include <xrt/xrt_device.h>
 
 #include "backend.h"
+#include "test_tree.h"
 
 struct fixture {
 	char root[64];
@@ -52,18 +53,6 @@ struct fixture {
 	char out[4096], errout[4096];   /* what the open wrote */
 	struct spisync_backend *b;
 };
-
-static void
-make_dir(const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
 
 static void
 write_file(const char *path, const char *text)
@@ -126,23 +115,13 @@ setup(void **state)
 }
 
 static int
-remove_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
 
 	if (f->b != NULL)
 		f->b->ops->close(f->b);
-	nftw(f->root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	remove_tree(f->root);
 	free(f);
 	return 0;
 }
@@ -189,13 +168,6 @@ open_dev(struct fixture *f, const char *arg)
 	close(out);
 	close(errf);
 	return rc;
-}
-
-static void
-assert_contains(const char *s, const char *part)
-{
-	if (strstr(s, part) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", s, part);
 }
 
 /* The open printed nothing at all: XRT did not run. */
