@@ -81,8 +81,13 @@ struct spisync_sa {
  * copied into the mailbox and cleansed from the driver's buffers. */
 int spisync_sa_add(struct spisync *h, const struct spisync_sa *sa,
     uint32_t *index);
-/* Make-before-break: the new SA is live before this returns, the old index
- * is zeroized after it (same or different SPI). */
+/* Make-before-break change of one SA: the new SA is live (same SPI: its
+ * tag switched to the new index in one register write, so no frame finds
+ * neither) before the old index is zeroized, and both before this returns.
+ * A CHILD SA rekey is not this: its new inbound SA has a new SPI, and the
+ * old one must keep decrypting until the peer deletes it (the peer may
+ * still send on it): spisync_sa_add() the new one before announcing it,
+ * spisync_sa_del() the old one on the peer's DELETE. */
 int spisync_sa_replace(struct spisync *h, uint32_t old_index,
     const struct spisync_sa *sa, uint32_t *new_index);
 int spisync_sa_del(struct spisync *h, uint32_t index);

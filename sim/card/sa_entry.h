@@ -17,9 +17,11 @@
 #define SA_ENTRY_NATT_PORT 4500u
 
 /*
- * Encode sa as a table entry: VALID set, every field of the SA field table.
- * GEN is left 0 (sa_table_add fills it in); the soft lifetimes are 0 since
- * model_sa has none. The words hold the key: cleanse them when done.
+ * Encode sa as a table entry: VALID set, every field of the SA field table
+ * (through libspisync's encoder, driver/sa_encode.h, without its argument
+ * checks: the placement code's own refusals are tested through this). GEN
+ * is left 0 (sa_table_add fills it in). The words hold the key: cleanse
+ * them when done.
  */
 void sa_entry_encode(const struct model_sa *sa,
     uint32_t words[SPISYNC_SA_WORDS]);
