@@ -5,25 +5,12 @@
 /* explicit_bzero */
 #define _DEFAULT_SOURCE
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "fmt_util.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void
 cli_usage(FILE *fp)
@@ -83,7 +70,7 @@ parse_show(const char *what, struct ctl_cmd *cmd, char *err, size_t errlen)
 	else if (strcmp(what, "card") == 0)
 		cmd->verb = CTL_SHOW_CARD;
 	else
-		return fail(err, errlen, "show: '%s' is not drops, sa, events or "
+		return ctl_fail(err, errlen, "show: '%s' is not drops, sa, events or "
 		    "card", what);
 	return 0;
 }
@@ -93,23 +80,23 @@ parse_command(int argc, char *const argv[], struct ctl_cmd *cmd, char *err,
     size_t errlen)
 {
 	if (argc == 0)
-		return fail(err, errlen, "no command given");
+		return ctl_fail(err, errlen, "no command given");
 	if (strcmp(argv[0], "show") == 0) {
 		if (argc < 2)
-			return fail(err, errlen, "show: needs drops, sa, events or "
+			return ctl_fail(err, errlen, "show: needs drops, sa, events or "
 			    "card");
 		if (parse_show(argv[1], cmd, err, errlen) != 0)
 			return -1;
 		if (argc > 2)
-			return fail(err, errlen, "show %s: unexpected '%s'", argv[1],
+			return ctl_fail(err, errlen, "show %s: unexpected '%s'", argv[1],
 			    argv[2]);
 		return 0;
 	}
 	if (strcmp(argv[0], "clear") == 0) {
 		if (argc < 2 || strcmp(argv[1], "counters") != 0)
-			return fail(err, errlen, "clear: only 'clear counters'");
+			return ctl_fail(err, errlen, "clear: only 'clear counters'");
 		if (argc > 2)
-			return fail(err, errlen, "clear counters: unexpected '%s'",
+			return ctl_fail(err, errlen, "clear counters: unexpected '%s'",
 			    argv[2]);
 		cmd->verb = CTL_CLEAR_COUNTERS;
 		return 0;
@@ -130,9 +117,9 @@ parse_command(int argc, char *const argv[], struct ctl_cmd *cmd, char *err,
 			return sa_args_del(argc - 2, argv + 2, &cmd->del, err,
 			    errlen);
 		}
-		return fail(err, errlen, "sa: needs add or del");
+		return ctl_fail(err, errlen, "sa: needs add or del");
 	}
-	return fail(err, errlen, "unknown command '%s'", argv[0]);
+	return ctl_fail(err, errlen, "unknown command '%s'", argv[0]);
 }
 
 int
@@ -154,7 +141,7 @@ cli_parse(int argc, char *const argv[], const char *env_device,
 			return 0;
 		} else if (strcmp(opt, "-d") == 0 || strcmp(opt, "--device") == 0) {
 			if (i + 1 >= argc || argv[i + 1][0] == '\0')
-				return fail(err, errlen, "%s needs a DEVICE", opt);
+				return ctl_fail(err, errlen, "%s needs a DEVICE", opt);
 			cmd->device = argv[++i];
 		} else if (strcmp(opt, "--json") == 0) {
 			json = true;
@@ -164,11 +151,11 @@ cli_parse(int argc, char *const argv[], const char *env_device,
 			i++;
 			break;
 		} else {
-			return fail(err, errlen, "unknown option '%s'", opt);
+			return ctl_fail(err, errlen, "unknown option '%s'", opt);
 		}
 	}
 	if (json && prom)
-		return fail(err, errlen, "--json and --prometheus exclude each "
+		return ctl_fail(err, errlen, "--json and --prometheus exclude each "
 		    "other");
 	cmd->format = json ? CTL_FMT_JSON : prom ? CTL_FMT_PROM : CTL_FMT_TEXT;
 	if (parse_command(argc - i, argv + i, cmd, err, errlen) != 0)
@@ -176,7 +163,7 @@ cli_parse(int argc, char *const argv[], const char *env_device,
 	if (cmd->key_arg >= 0)
 		cmd->key_arg += i;
 	if (prom && cmd->verb != CTL_SHOW_DROPS && cmd->verb != CTL_SHOW_SA) {
-		fail(err, errlen, "--prometheus is for show drops and show sa");
+		ctl_fail(err, errlen, "--prometheus is for show drops and show sa");
 		goto fail;
 	}
 	return 0;

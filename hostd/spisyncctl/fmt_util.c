@@ -3,6 +3,7 @@
  */
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,24 +31,19 @@ fmt_reason_kind(unsigned reason)
 const char *
 fmt_event_type(unsigned type)
 {
-	switch (type) {
-	case SPISYNC_EV_SA_MISS:
-		return "SA_MISS";
-	case SPISYNC_EV_SPI_RESERVED:
-		return "SPI_RESERVED";
-	case SPISYNC_EV_SA_SOFT_EXPIRY:
-		return "SA_SOFT_EXPIRY";
-	case SPISYNC_EV_SA_HARD_EXPIRY:
-		return "SA_HARD_EXPIRY";
-	case SPISYNC_EV_AUTH_FAIL_BURST:
-		return "AUTH_FAIL_BURST";
-	case SPISYNC_EV_REPLAY_BURST:
-		return "REPLAY_BURST";
-	case SPISYNC_EV_EVENTS_LOST:
-		return "EVENTS_LOST";
-	default:
-		return NULL;
-	}
+	return type <= SPISYNC_EV_TYPE_MAX ? spisync_event_type_name_tab[type] :
+	    NULL;
+}
+
+int
+ctl_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 const char *

@@ -1,5 +1,6 @@
 /*
- * spisyncctl -- small conversions the formatters share (internal to them).
+ * spisyncctl -- small conversions the formatters share, and the error
+ * message helper of the argument parsers (internal to spisyncctl).
  */
 #ifndef SPISYNCCTL_FMT_UTIL_H
 #define SPISYNCCTL_FMT_UTIL_H
@@ -31,6 +32,9 @@ void fmt_wall_local(char out[FMT_TIME_LEN], int64_t s);
 void fmt_wall_utc(char out[FMT_TIME_LEN], int64_t s);
 /* a duration in s: "3d 05:05:06" (days only when > 0) */
 void fmt_duration(char out[FMT_TIME_LEN], uint64_t s);
+/* The message into err (printf style); returns -1, for `return ctl_fail(...)`. */
+int ctl_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* name in lower case, for Prometheus label values ("sa_not_found_v4") */
 void fmt_lower(char *out, size_t outlen, const char *name);
 

@@ -8,12 +8,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt_util.h"
 #include "hex.h"
 #include "sa_args.h"
 
@@ -185,20 +185,6 @@ static const struct number_arg lifetime_args[] = {
 };
 enum { N_LIFETIMES = sizeof(lifetime_args) / sizeof(lifetime_args[0]) };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* The error message into err; -1, for `return fail(...)`. */
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int
 parse_spi(const char *cmd, const char *text, uint32_t *spi, char *err,
@@ -207,7 +193,7 @@ parse_spi(const char *cmd, const char *text, uint32_t *spi, char *err,
 	uint64_t v;
 
 	if (parse_u64(text, UINT32_MAX, &v) != 0)
-		return fail(err, errlen, "%s: spi '%s' is not a number (decimal "
+		return ctl_fail(err, errlen, "%s: spi '%s' is not a number (decimal "
 		    "or 0x hex) below 2^32", cmd, text);
 	if (v < SPI_MIN) {
 		snprintf(err, errlen, "%s: spi %llu is reserved (0..255, RFC "
@@ -225,7 +211,7 @@ parse_port(const char *what, const char *text, uint16_t *port, char *err,
 	uint64_t v;
 
 	if (parse_u64(text, 65535, &v) != 0 || v == 0)
-		return fail(err, errlen, "sa add: encap %s '%s' must be a port "
+		return ctl_fail(err, errlen, "sa add: encap %s '%s' must be a port "
 		    "1..65535", what, text);
 	*port = (uint16_t)v;
 	return 0;
@@ -248,9 +234,9 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 
 		if (strcmp(kw, "spi") == 0) {
 			if (seen_spi)
-				return fail(err, errlen, "sa add: %s given twice", kw);
+				return ctl_fail(err, errlen, "sa add: %s given twice", kw);
 			if (i + 1 >= argc)
-				return fail(err, errlen, "sa add: spi needs a value "
+				return ctl_fail(err, errlen, "sa add: spi needs a value "
 				    "(SPI)");
 			if (parse_spi("sa add", argv[i + 1], &sa->spi, err,
 			    errlen) != 0)
@@ -259,16 +245,16 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 			i += 2;
 		} else if (strcmp(kw, "dst") == 0) {
 			if (seen_dst)
-				return fail(err, errlen, "sa add: %s given twice", kw);
+				return ctl_fail(err, errlen, "sa add: %s given twice", kw);
 			if (i + 1 >= argc)
-				return fail(err, errlen, "sa add: dst needs a value "
+				return ctl_fail(err, errlen, "sa add: dst needs a value "
 				    "(ADDR)");
 			if (inet_pton(AF_INET, argv[i + 1], sa->dst) == 1) {
 				sa->ipv6 = false;
 			} else if (inet_pton(AF_INET6, argv[i + 1], sa->dst) == 1) {
 				sa->ipv6 = true;
 			} else {
-				return fail(err, errlen, "sa add: dst '%s' is not an "
+				return ctl_fail(err, errlen, "sa add: dst '%s' is not an "
 				    "IPv4 or IPv6 address", argv[i + 1]);
 			}
 			seen_dst = true;
@@ -277,14 +263,14 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 			uint64_t bits;
 
 			if (seen_aead)
-				return fail(err, errlen, "sa add: %s given twice", kw);
+				return ctl_fail(err, errlen, "sa add: %s given twice", kw);
 			i++;
 			/* as `ip xfrm` writes it; the only algorithm there is */
 			if (i < argc && strcmp(argv[i], "rfc4106(gcm(aes))") == 0)
 				i++;
 			if (i < argc && strcmp(argv[i], "key-file") == 0) {
 				if (i + 2 >= argc)
-					return fail(err, errlen, "sa add: aead key-file "
+					return ctl_fail(err, errlen, "sa add: aead key-file "
 					    "needs PATH and ICVBITS");
 				if (sa_args_key_file(argv[i + 1], sa, err,
 				    errlen) != 0)
@@ -293,7 +279,7 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 				i += 2;
 			} else {
 				if (i + 1 >= argc)
-					return fail(err, errlen, "sa add: aead needs "
+					return ctl_fail(err, errlen, "sa add: aead needs "
 					    "KEYSALT (or key-file PATH) and ICVBITS");
 				if (sa_args_keysalt(argv[i], strlen(argv[i]),
 				    "sa add: aead KEYSALT", sa, err, errlen) != 0)
@@ -303,14 +289,14 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 			}
 			if (parse_u64(argv[i], 128, &bits) != 0 ||
 			    (bits != 64 && bits != 96 && bits != 128))
-				return fail(err, errlen, "sa add: aead ICVBITS '%s' "
+				return ctl_fail(err, errlen, "sa add: aead ICVBITS '%s' "
 				    "must be 64, 96 or 128", argv[i]);
 			sa->icv_len = (unsigned)bits / 8;
 			seen_aead = true;
 			i++;
 		} else if (strcmp(kw, "esn") == 0) {
 			if (seen_esn)
-				return fail(err, errlen, "sa add: %s given twice", kw);
+				return ctl_fail(err, errlen, "sa add: %s given twice", kw);
 			sa->esn = true;
 			seen_esn = true;
 			i++;
@@ -318,9 +304,9 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 			const char *m;
 
 			if (seen_mode)
-				return fail(err, errlen, "sa add: %s given twice", kw);
+				return ctl_fail(err, errlen, "sa add: %s given twice", kw);
 			if (i + 1 >= argc)
-				return fail(err, errlen, "sa add: mode needs a value "
+				return ctl_fail(err, errlen, "sa add: mode needs a value "
 				    "(tunnel, transport or auto)");
 			m = argv[i + 1];
 			if (strcmp(m, "tunnel") == 0)
@@ -330,18 +316,18 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 			else if (strcmp(m, "auto") == 0)
 				sa->mode = SPISYNC_SA_MODE_AUTO;
 			else
-				return fail(err, errlen, "sa add: mode '%s' must be "
+				return ctl_fail(err, errlen, "sa add: mode '%s' must be "
 				    "tunnel, transport or auto", m);
 			seen_mode = true;
 			i += 2;
 		} else if (strcmp(kw, "encap") == 0) {
 			if (seen_encap)
-				return fail(err, errlen, "sa add: %s given twice", kw);
+				return ctl_fail(err, errlen, "sa add: %s given twice", kw);
 			if (i + 3 >= argc)
-				return fail(err, errlen, "sa add: encap needs espinudp "
+				return ctl_fail(err, errlen, "sa add: encap needs espinudp "
 				    "SPORT DPORT");
 			if (strcmp(argv[i + 1], "espinudp") != 0)
-				return fail(err, errlen, "sa add: encap '%s' is not "
+				return ctl_fail(err, errlen, "sa add: encap '%s' is not "
 				    "supported (espinudp is: RFC 3948)", argv[i + 1]);
 			if (parse_port("SPORT", argv[i + 2], &sa->sport, err,
 			    errlen) != 0 ||
@@ -357,12 +343,12 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 					break;
 			}
 			if (l == N_LIFETIMES)
-				return fail(err, errlen, "sa add: unknown argument "
+				return ctl_fail(err, errlen, "sa add: unknown argument "
 				    "'%s'", kw);
 			if (seen_life[l])
-				return fail(err, errlen, "sa add: %s given twice", kw);
+				return ctl_fail(err, errlen, "sa add: %s given twice", kw);
 			if (i + 1 >= argc)
-				return fail(err, errlen, "sa add: %s needs a value", kw);
+				return ctl_fail(err, errlen, "sa add: %s needs a value", kw);
 			if (parse_u64(argv[i + 1], lifetime_args[l].max,
 			    &life[l]) != 0) {
 				snprintf(err, errlen, "sa add: %s '%s' is not a number "
@@ -376,11 +362,11 @@ parse_add(int argc, char *const argv[], struct spisync_sa *sa, int *key_arg,
 	}
 
 	if (!seen_spi)
-		return fail(err, errlen, "sa add: missing spi SPI");
+		return ctl_fail(err, errlen, "sa add: missing spi SPI");
 	if (!seen_dst)
-		return fail(err, errlen, "sa add: missing dst ADDR");
+		return ctl_fail(err, errlen, "sa add: missing dst ADDR");
 	if (!seen_aead)
-		return fail(err, errlen, "sa add: missing aead KEYSALT ICVBITS");
+		return ctl_fail(err, errlen, "sa add: missing aead KEYSALT ICVBITS");
 	/* soft before hard, pairwise (0 is "none" for either) */
 	for (l = 0; l < N_LIFETIMES; l += 2) {
 		if (life[l] != 0 && life[l + 1] != 0 && life[l] >= life[l + 1]) {
@@ -426,14 +412,14 @@ sa_args_del(int argc, char *const argv[], struct sa_del_args *out,
 	memset(out, 0, sizeof(*out));
 	if (argc != 2 || (strcmp(argv[0], "spi") != 0 &&
 	    strcmp(argv[0], "index") != 0))
-		return fail(err, errlen, "sa del: give spi SPI or index N");
+		return ctl_fail(err, errlen, "sa del: give spi SPI or index N");
 	if (strcmp(argv[0], "spi") == 0) {
 		out->by_spi = true;
 		return parse_spi("sa del", argv[1], &out->spi, err, errlen);
 	}
 	/* SA indices are 16 bits wide (SA_INDEX in the event record) */
 	if (parse_u64(argv[1], 0xFFFE, &v) != 0)
-		return fail(err, errlen, "sa del: index '%s' is not a number "
+		return ctl_fail(err, errlen, "sa del: index '%s' is not a number "
 		    "0..65534", argv[1]);
 	out->index = (uint32_t)v;
 	return 0;
