@@ -83,8 +83,8 @@ ring_release(struct spisync *h, bool quiet)
 	ring_forget(h);
 }
 
-int
-spisync_events_start(struct spisync *h, unsigned size_log2)
+static int
+ring_start(struct spisync *h, unsigned size_log2, bool take_over)
 {
 	struct spisync_ring *r;
 	bool programmed = false;
@@ -120,7 +120,7 @@ spisync_events_start(struct spisync *h, unsigned size_log2)
 		return rc;
 	}
 	rc = spisync_rd32(h, SPISYNC_REG_RING_CTRL, &ctrl);
-	if (rc == 0 && (ctrl & 1u) != 0)
+	if (rc == 0 && (ctrl & 1u) != 0 && !take_over)
 		rc = spisync_fail(h, -EBUSY, "%s: the event ring is enabled "
 		    "already: another process owns it (spisyncd?)", h->device);
 	if (rc != 0) {
@@ -150,6 +150,18 @@ spisync_events_start(struct spisync *h, unsigned size_log2)
 	}
 	r->on = true;
 	return spisync_unlock(h, 0);
+}
+
+int
+spisync_events_start(struct spisync *h, unsigned size_log2)
+{
+	return ring_start(h, size_log2, false);
+}
+
+int
+spisync_events_takeover(struct spisync *h, unsigned size_log2)
+{
+	return ring_start(h, size_log2, true);
 }
 
 static int

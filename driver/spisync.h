@@ -160,6 +160,13 @@ int spisync_event_config_set(struct spisync *h,
  * of driver/event_ring.h). -EBUSY if the ring is enabled already (another
  * process owns it), -EINVAL beyond CAP_RING_MAX_LOG2. */
 int spisync_events_start(struct spisync *h, unsigned size_log2);
+/* The same, taking the ring from an owner that is gone (a daemon killed
+ * with SIGKILL leaves it enabled, pointing at memory nobody reads): the
+ * ring is disabled, its writes waited for, and started afresh here. The
+ * records the old owner had not taken are lost (the card's drop counters
+ * still hold every miss). Only for a caller that knows the old owner is
+ * dead: spisyncd holds a lock file per card while it runs. */
+int spisync_events_takeover(struct spisync *h, unsigned size_log2);
 /* Take up to max new records (64 bytes each, as written, PHASE included);
  * *n how many. Writes RING_CONS back as due; restarts the ring after a
  * write error (RING_STATUS bit 3: the records it lost are counted in

@@ -10,6 +10,11 @@
 #   (each also .plain: uninstrumented, for valgrind)
 #   build/tests/test_ctl_cli         the built spisyncctl: usage errors, exit
 #                                    status, a device that is not there
+#   build/tests/test_ctl_daemon      show ike / flows / peers: the text of
+#                                    the daemon's documents, their schema
+#                                    check, and the built spisyncctl against
+#                                    a control socket server (ctlsock.c,
+#                                    mk/ctlsock.mk) answering canned JSON
 #   make ctl-test                    this fragment's part of `make test`
 #
 # The tests need no card and no libspisync: everything but gather.c and
@@ -23,7 +28,8 @@ SPISYNCCTL_JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -lj
 
 # everything except the card access and main()
 SPISYNCCTL_CORE_SRCS := $(addprefix $(SPISYNCCTL_DIR)/,cli.c sa_args.c drops.c \
-                        state_file.c fmt_util.c fmt_text.c fmt_json.c fmt_prom.c)
+                        state_file.c fmt_util.c fmt_text.c fmt_json.c fmt_prom.c \
+                        daemon_client.c fmt_daemon.c)
 SPISYNCCTL_SRCS      := $(SPISYNCCTL_CORE_SRCS) $(addprefix $(SPISYNCCTL_DIR)/,gather.c main.c)
 
 SPISYNCCTL_TESTS := test_ctl_fmt test_ctl_drops test_ctl_args
@@ -84,12 +90,39 @@ $(BUILD)/tests/spisyncctl-san: $(patsubst %.c,$(BUILD)/obj/san/%.o,$(SPISYNCCTL_
 $(BUILD)/tests/test_ctl_cli: $(BUILD)/obj/san/tests/unit/test_ctl_cli.o | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ -lcmocka
 
-SPISYNCCTL_CLI_BINS := $(BUILD)/bin/spisyncctl $(BUILD)/tests/spisyncctl-san $(BUILD)/tests/test_ctl_cli
+# show ike / flows / peers: its own objects (it also includes ctlsock.h)
+# and the control socket server from mk/ctlsock.mk
+SPISYNCCTL_DAEMON_LINK := $(SPISYNCCTL_DIR)/fmt_daemon.c hostd/spisyncd/ctlsock.c
+
+$(BUILD)/obj/san/tests/unit/test_ctl_daemon.o: $(BUILD)/obj/san/%.o: %.c $(SPISYNCCTL_H) \
+		hostd/spisyncd/ctlsock.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SANITIZE) $(SPISYNCCTL_INC) -Ihostd/spisyncd -c -o $@ $<
+
+$(BUILD)/obj/opt/tests/unit/test_ctl_daemon.o: $(BUILD)/obj/opt/%.o: %.c $(SPISYNCCTL_H) \
+		hostd/spisyncd/ctlsock.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SPISYNCCTL_INC) -Ihostd/spisyncd -c -o $@ $<
+
+$(BUILD)/tests/test_ctl_daemon: $(BUILD)/obj/san/tests/unit/test_ctl_daemon.o \
+		$(patsubst %.c,$(BUILD)/obj/san/%.o,$(SPISYNCCTL_DAEMON_LINK)) | $(BUILD)/tests
+	$(CC) $(SANITIZE) -o $@ $^ -lcmocka $(SPISYNCCTL_JSON_LIBS)
+
+$(BUILD)/tests/test_ctl_daemon.plain: $(BUILD)/obj/opt/tests/unit/test_ctl_daemon.o \
+		$(patsubst %.c,$(BUILD)/obj/opt/%.o,$(SPISYNCCTL_DAEMON_LINK)) | $(BUILD)/tests
+	$(CC) -o $@ $^ -lcmocka $(SPISYNCCTL_JSON_LIBS)
+
+SPISYNCCTL_CLI_BINS := $(BUILD)/bin/spisyncctl $(BUILD)/tests/spisyncctl-san $(BUILD)/tests/test_ctl_cli \
+                       $(BUILD)/tests/test_ctl_daemon $(BUILD)/tests/test_ctl_daemon.plain
 SPISYNCCTL_TEST_CMDS += \
   "spisyncctl: usage errors, exit status, missing device (ASan/UBSan build)" \
   "$(BUILD)/tests/test_ctl_cli $(BUILD)/tests/spisyncctl-san" \
   "spisyncctl: the same under valgrind" \
-  "$(BUILD)/tests/test_ctl_cli --valgrind $(BUILD)/bin/spisyncctl"
+  "$(BUILD)/tests/test_ctl_cli --valgrind $(BUILD)/bin/spisyncctl" \
+  "spisyncctl show ike / flows / peers: text, schema check, against a control socket (ASan/UBSan)" \
+  "$(BUILD)/tests/test_ctl_daemon $(BUILD)/tests/spisyncctl-san" \
+  "spisyncctl show ike / flows / peers: the same under valgrind" \
+  "valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/test_ctl_daemon.plain --valgrind $(BUILD)/bin/spisyncctl"
 
 endif
 

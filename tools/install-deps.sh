@@ -22,6 +22,16 @@ python3
 libpcap-dev
 libjson-c-dev
 tshark
+libinih-dev
+python3-cryptography
+python3-scapy
+iproute2
+strongswan
+strongswan-swanctl
+libcharon-extra-plugins
+libstrongswan-standard-plugins
+iputils-ping
+tcpdump
 "
 
 missing=""

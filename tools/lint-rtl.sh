@@ -1,24 +1,31 @@
 #!/bin/sh
 # spisync -- Verilator --lint-only -Wall over every module in hw/rtl, each as
 # its own top, with the parameter sets the product builds. Any warning fails.
+# The configurations are independent Verilator runs: LINT_JOBS of them (default
+# 2, the machine's cores) run side by side.
 set -eu
 
 dir=${1:-hw/rtl}
 verilator=${VERILATOR:-verilator}
 srcs=$(ls "$dir"/*.v)
-failed=0
-count=0
 
-lint() {
-	top=$1
-	shift
-	count=$((count + 1))
+# one configuration: "lint FAIL" and Verilator's output on stdout, status 1
+if [ "${LINT_ONE:-}" = 1 ]; then
+	top=$2
+	shift 2
 	# shellcheck disable=SC2086
 	if ! out=$("$verilator" --lint-only -Wall -Ihw/gen -Ihw/rtl --top-module "$top" "$@" $srcs 2>&1) || [ -n "$out" ]; then
 		echo "lint FAIL: $top $*"
 		echo "$out"
-		failed=$((failed + 1))
+		exit 1
 	fi
+	exit 0
+fi
+
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+lint() {
+	echo "$*" >>"$list"
 }
 
 for f in $srcs; do
@@ -65,5 +72,9 @@ for f in $srcs; do
 	esac
 done
 
+count=$(wc -l <"$list")
+report=$(xargs -P "${LINT_JOBS:-2}" -L 1 env LINT_ONE=1 sh "$0" "$dir" <"$list" || true)
+failed=$(printf '%s\n' "$report" | grep -c "^lint FAIL" || true)
+[ -n "$report" ] && printf '%s\n' "$report"
 echo "lint: $count module configurations, $failed with warnings"
 [ "$failed" -eq 0 ]

@@ -72,7 +72,8 @@ if [ $sta -eq 1 ]; then
 	aes_ps=$(worst_ps "$log" aes_enc_pipe)
 fi
 
-for lanes in "$@"; do
+synth_one() {
+	lanes=$1
 	case "$lanes" in
 	card*)
 		# the whole card at DATA_WIDTH ${lanes#card}, hierarchical
@@ -94,7 +95,7 @@ for lanes in "$@"; do
 			"LUTRAM $(cells "$log" RAM32M RAM64M RAM32X1D RAM64X1D RAM128X1D RAM256X1S RAM32M16 RAM64M8)" \
 			"BRAM36 $(cells "$log" RAMB36E2) BRAM18 $(cells "$log" RAMB18E2) URAM $(cells "$log" URAM288)" \
 			"DSP $(cells "$log" DSP48E2) latches 0 ($(( $(date +%s) - start )) s)"
-		continue
+		return 0
 		;;
 	esac
 	log=$out/gcm_l$lanes.log
@@ -130,4 +131,27 @@ for lanes in "$@"; do
 		line="$line worst_path_ps $ps (GHASH and control $(worst_ps "$log" aes_gcm_dec), AES round and key step $aes_ps)"
 	fi
 	echo "$line ($(( $(date +%s) - start )) s)"
+}
+
+# Each configuration is its own Yosys process: with more than one and
+# SYNTH_JOBS > 1 (default 2, the machine's cores) they run side by side
+# (Yosys is single-threaded), the lines still printed in argument order.
+jobs=${SYNTH_JOBS:-2}
+if [ "$jobs" -gt 1 ] && [ $# -gt 1 ]; then
+	pids=""
+	for lanes in "$@"; do
+		synth_one "$lanes" >"$out/summary_$lanes.txt" 2>&1 &
+		pids="$pids $!"
+	done
+	rc=0
+	for p in $pids; do
+		wait "$p" || rc=1
+	done
+	for lanes in "$@"; do
+		cat "$out/summary_$lanes.txt"
+	done
+	exit $rc
+fi
+for lanes in "$@"; do
+	synth_one "$lanes"
 done

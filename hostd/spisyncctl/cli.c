@@ -17,6 +17,7 @@ cli_usage(FILE *fp)
 {
 	fputs(
 "usage: spisyncctl [-d DEVICE] [--json] show drops | show sa | show events | show card\n"
+"       spisyncctl [-s SOCKET] [--json] show ike | show flows | show peers\n"
 "       spisyncctl [-d DEVICE] --prometheus show drops | show sa\n"
 "       spisyncctl [-d DEVICE] clear counters\n"
 "       spisyncctl [-d DEVICE] sa add spi SPI dst ADDR aead KEYSALT ICVBITS [esn]\n"
@@ -26,10 +27,12 @@ cli_usage(FILE *fp)
 "       spisyncctl [-d DEVICE] sa del (spi SPI | index N)\n"
 "\n"
 "The operator's CLI of a spisync card; it talks to the card through\n"
-"libspisync, no daemon needed.\n"
+"libspisync, no daemon needed. show ike, flows and peers ask spisyncd.\n"
 "\n"
 "  -d, --device DEVICE  sim:SOCKET, xrt:N[:XCLBIN] or pci:DDDD:BB:DD.F (default:\n"
 "                       $SPISYNC_DEVICE, else " CTL_DEFAULT_DEVICE ")\n"
+"  -s, --socket PATH    spisyncd's control socket (default: $SPISYNCD_SOCKET,\n"
+"                       else " CTL_DEFAULT_SOCKET ")\n"
 "  --json               one JSON document (docs/spisyncctl.md has the schema)\n"
 "  --prometheus         Prometheus text format 0.0.4 (show drops, show sa)\n"
 "  -h, --help           this text\n"
@@ -43,6 +46,9 @@ cli_usage(FILE *fp)
 "show sa         the installed SAs and their counters\n"
 "show events     the card's recent event records (never consumes the ring)\n"
 "show card       version, capabilities, controller, ring and event filter\n"
+"show ike        spisyncd's IKE SAs and their CHILD SAs\n"
+"show flows      spisyncd's invalid-SPI flows: class, history, recoveries\n"
+"show peers      spisyncd's configured peers and their state\n"
 "sa add          install an inbound SA (AES-GCM, RFC 4106). KEYSALT is the key\n"
 "                followed by the 4-byte salt in hex, as `ip xfrm state add ...\n"
 "                aead 'rfc4106(gcm(aes))' 0x... 128` takes it: 20 bytes\n"
@@ -57,6 +63,23 @@ cli_usage(FILE *fp)
 "names the device), 2 usage.\n", fp);
 }
 
+const char *
+cli_socket(const struct ctl_cmd *cmd, const char *env_socket)
+{
+	if (cmd->socket != NULL)
+		return cmd->socket;
+	if (env_socket != NULL && env_socket[0] != '\0')
+		return env_socket;
+	return CTL_DEFAULT_SOCKET;
+}
+
+bool
+cli_is_daemon_verb(enum ctl_verb verb)
+{
+	return verb == CTL_SHOW_IKE || verb == CTL_SHOW_FLOWS ||
+	    verb == CTL_SHOW_PEERS;
+}
+
 /* "show WHAT" */
 static int
 parse_show(const char *what, struct ctl_cmd *cmd, char *err, size_t errlen)
@@ -69,9 +92,15 @@ parse_show(const char *what, struct ctl_cmd *cmd, char *err, size_t errlen)
 		cmd->verb = CTL_SHOW_EVENTS;
 	else if (strcmp(what, "card") == 0)
 		cmd->verb = CTL_SHOW_CARD;
+	else if (strcmp(what, "ike") == 0)
+		cmd->verb = CTL_SHOW_IKE;
+	else if (strcmp(what, "flows") == 0)
+		cmd->verb = CTL_SHOW_FLOWS;
+	else if (strcmp(what, "peers") == 0)
+		cmd->verb = CTL_SHOW_PEERS;
 	else
-		return ctl_fail(err, errlen, "show: '%s' is not drops, sa, events or "
-		    "card", what);
+		return ctl_fail(err, errlen, "show: '%s' is not drops, sa, events, "
+		    "card, ike, flows or peers", what);
 	return 0;
 }
 
@@ -83,8 +112,8 @@ parse_command(int argc, char *const argv[], struct ctl_cmd *cmd, char *err,
 		return ctl_fail(err, errlen, "no command given");
 	if (strcmp(argv[0], "show") == 0) {
 		if (argc < 2)
-			return ctl_fail(err, errlen, "show: needs drops, sa, events or "
-			    "card");
+			return ctl_fail(err, errlen, "show: needs drops, sa, events, "
+			    "card, ike, flows or peers");
 		if (parse_show(argv[1], cmd, err, errlen) != 0)
 			return -1;
 		if (argc > 2)
@@ -143,6 +172,10 @@ cli_parse(int argc, char *const argv[], const char *env_device,
 			if (i + 1 >= argc || argv[i + 1][0] == '\0')
 				return ctl_fail(err, errlen, "%s needs a DEVICE", opt);
 			cmd->device = argv[++i];
+		} else if (strcmp(opt, "-s") == 0 || strcmp(opt, "--socket") == 0) {
+			if (i + 1 >= argc || argv[i + 1][0] == '\0')
+				return ctl_fail(err, errlen, "%s needs a PATH", opt);
+			cmd->socket = argv[++i];
 		} else if (strcmp(opt, "--json") == 0) {
 			json = true;
 		} else if (strcmp(opt, "--prometheus") == 0) {

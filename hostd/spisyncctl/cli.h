@@ -5,6 +5,7 @@
 #ifndef SPISYNCCTL_CLI_H
 #define SPISYNCCTL_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ctl.h"
@@ -25,10 +26,15 @@ enum ctl_verb {
 	CTL_CLEAR_COUNTERS,
 	CTL_SA_ADD,
 	CTL_SA_DEL,
+	/* asked of spisyncd, not the card */
+	CTL_SHOW_IKE,
+	CTL_SHOW_FLOWS,
+	CTL_SHOW_PEERS,
 };
 
 struct ctl_cmd {
 	const char *device;     /* -d, else $SPISYNC_DEVICE, else the default */
+	const char *socket;     /* -s, or NULL: see cli_socket() */
 	enum ctl_format format;
 	enum ctl_verb verb;
 	struct spisync_sa sa;   /* CTL_SA_ADD (holds the key: cleanse it) */
@@ -40,6 +46,13 @@ struct ctl_cmd {
  * 0 and *cmd, or -1 with the error in err (a usage error: exit 2). */
 int cli_parse(int argc, char *const argv[], const char *env_device,
     struct ctl_cmd *cmd, char *err, size_t errlen);
+
+/* spisyncd's socket: -s, else env_socket ($SPISYNCD_SOCKET) if set and
+ * not empty, else CTL_DEFAULT_SOCKET. */
+const char *cli_socket(const struct ctl_cmd *cmd, const char *env_socket);
+
+/* Is the verb a question for spisyncd (no card opened)? */
+bool cli_is_daemon_verb(enum ctl_verb verb);
 
 /* The usage text (--help). */
 void cli_usage(FILE *fp);

@@ -22,6 +22,8 @@ enum {
 };
 
 #define CTL_DEFAULT_DEVICE "sim:/run/spisync/sim.sock"
+/* spisyncd's control socket (show ike / flows / peers) */
+#define CTL_DEFAULT_SOCKET "/run/spisync/spisyncd.sock"
 
 enum { CTL_ERR_LEN = 512 };
 

@@ -5,7 +5,8 @@
  *
  * This file dispatches: the command line is cli.c, reading the card
  * gather.c, the counter state drops.c and state_file.c, the outputs
- * fmt_*.c.
+ * fmt_*.c; show ike / flows / peers ask spisyncd (daemon_client.c) and
+ * render its document (fmt_daemon.c).
  */
 
 /* explicit_bzero */
@@ -17,8 +18,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "daemon_client.h"
 #include "drops.h"
 #include "fmt.h"
+#include "fmt_daemon.h"
 #include "gather.h"
 #include "state_file.h"
 
@@ -249,6 +252,55 @@ dispatch(struct run *r)
 	}
 }
 
+/* show ike / flows / peers: no card, the daemon's document. Exit 1 with
+ * one line when the daemon is not there or its reply is not the document. */
+static int
+show_daemon(const struct ctl_cmd *cmd)
+{
+	const char *path = cli_socket(cmd, getenv("SPISYNCD_SOCKET"));
+	const enum daemon_view view = cmd->verb == CTL_SHOW_IKE ?
+	    DAEMON_VIEW_IKE : cmd->verb == CTL_SHOW_FLOWS ? DAEMON_VIEW_FLOWS :
+	    DAEMON_VIEW_PEERS;
+	struct json_object *doc = NULL;
+	char err[CTL_ERR_LEN];
+	char *reply = NULL;
+	size_t len = 0;
+	int rc;
+
+	switch (daemon_request(path, daemon_view_request(view),
+	    DAEMON_TIMEOUT_MS, &reply, &len, err, sizeof(err))) {
+	case DAEMON_OK:
+		break;
+	case DAEMON_NOT_RUNNING:
+		fprintf(stderr, "spisyncctl: spisyncd is not running (%s)\n", err);
+		return CTL_EXIT_ERROR;
+	case DAEMON_ERROR:
+	default:
+		fprintf(stderr, "spisyncctl: %s\n", err);
+		return CTL_EXIT_ERROR;
+	}
+	if (daemon_doc_parse(view, reply, len, &doc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "spisyncctl: %s\n", err);
+		free(reply);
+		return CTL_EXIT_ERROR;
+	}
+	/* --json: the daemon's own bytes (exact big integers, its key order) */
+	if (cmd->format == CTL_FMT_JSON)
+		rc = fputs(reply, stdout) == EOF ||
+		    (len > 0 && reply[len - 1] != '\n' && fputc('\n', stdout) == EOF) ?
+		    -1 : 0;
+	else
+		rc = fmt_daemon_text(stdout, view, doc);
+	json_object_put(doc);
+	free(reply);
+	if (rc != 0 || fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "spisyncctl: writing the output: %s\n",
+		    errno != 0 ? strerror(errno) : "failed");
+		return CTL_EXIT_ERROR;
+	}
+	return CTL_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -268,6 +320,8 @@ main(int argc, char **argv)
 		cli_usage(stdout);
 		return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
 	}
+	if (cli_is_daemon_verb(cmd.verb))
+		return show_daemon(&cmd);
 	/* The key given on the command line is in the process list until we
 	 * overwrite it (key-file avoids even that window). */
 	if (cmd.key_arg > 0 && cmd.key_arg < argc)

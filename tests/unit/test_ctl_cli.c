@@ -155,7 +155,8 @@ test_usage_errors(void **state)
 		const char *msg;
 	} cases[] = {
 		{ { NULL }, "no command given" },
-		{ { "show", "flows" }, "show: 'flows' is not drops, sa, events or card" },
+		{ { "show", "bogus" },
+		  "show: 'bogus' is not drops, sa, events, card, ike, flows or peers" },
 		{ { "--prometheus", "show", "events" },
 		  "--prometheus is for show drops and show sa" },
 		{ { "--json", "--prometheus", "show", "sa" },

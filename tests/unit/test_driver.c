@@ -1241,6 +1241,42 @@ test_events_start_busy(void **state)
 	*reg(f, SPISYNC_REG_RING_CTRL) = 0;
 }
 
+/* The owner is dead (spisyncd killed): takeover disables the ring before it
+ * points the card at new memory, and ends with the ring enabled there. */
+static void
+test_events_takeover(void **state)
+{
+	struct fix *f = *state;
+	size_t i, disable_at = SIZE_MAX, base_at = SIZE_MAX, enable_at = SIZE_MAX;
+
+	*reg(f, SPISYNC_REG_RING_CTRL) = 1;
+	*reg(f, SPISYNC_REG_RING_BASE_LO) = 0x1000;
+	loop_backend_log_start(f->l);
+	assert_int_equal(spisync_events_takeover(f->h, 4), 0);
+	loop_backend_log_stop(f->l);
+	for (i = 0; i < f->l->log_len; i++) {
+		if (!f->l->log[i].write)
+			continue;
+		if (f->l->log[i].offset == SPISYNC_REG_RING_CTRL &&
+		    (f->l->log[i].value & 1u) == 0 && disable_at == SIZE_MAX)
+			disable_at = i;
+		if (f->l->log[i].offset == SPISYNC_REG_RING_BASE_LO)
+			base_at = i;
+		if (f->l->log[i].offset == SPISYNC_REG_RING_CTRL &&
+		    (f->l->log[i].value & 1u) != 0)
+			enable_at = i;
+	}
+	assert_true(disable_at < base_at);
+	assert_true(base_at < enable_at);
+	assert_int_not_equal(*reg(f, SPISYNC_REG_RING_BASE_LO), 0x1000);
+	assert_int_equal(*reg(f, SPISYNC_REG_RING_CTRL) & 1u, 1);
+	assert_int_equal(loop_backend_dma_live(f->l), 1);
+	/* the handle owns it now: a second start on it is refused */
+	assert_int_equal(spisync_events_start(f->h, 4), -EBUSY);
+	assert_int_equal(spisync_events_stop(f->h), 0);
+	assert_int_equal(loop_backend_dma_live(f->l), 0);
+}
+
 /* RING_CONS values written, in order, in the log. */
 static size_t
 cons_writes(struct fix *f, uint32_t *out, size_t max)
@@ -1688,6 +1724,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_raw_registers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_events_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_takeover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_start_busy, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_events_poll, setup, teardown),
