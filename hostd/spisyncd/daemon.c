@@ -248,6 +248,22 @@ ctl_rekey(void *ctx, const char *args, FILE *out)
 }
 
 static int
+ctl_rekey_ike(void *ctx, const char *args, FILE *out)
+{
+	struct spisyncd *d = ctx;
+	const struct sd_peer *p = ctl_peer_arg(d, args, out);
+
+	if (p == NULL)
+		return -1;
+	if (ike_engine_rekey_ike(d->eng, p, d->now) != 0) {
+		fprintf(out, "peer %s: no IKE SA\n", p->name);
+		return -1;
+	}
+	fprintf(out, "{\"ok\":true}\n");
+	return 0;
+}
+
+static int
 ctl_initiate(void *ctx, const char *args, FILE *out)
 {
 	struct spisyncd *d = ctx;
@@ -336,6 +352,7 @@ ctl_open(struct spisyncd *d, const char *path, struct ctlsock **out)
 		{ "show peers", ctl_show_peers },
 		{ "show stats", ctl_show_stats },
 		{ "rekey", ctl_rekey },
+		{ "rekey-ike", ctl_rekey_ike },
 		{ "initiate", ctl_initiate },
 	};
 	struct ctlsock *s;

@@ -171,6 +171,8 @@ static void sa_free(struct ike_sa *sa)
 	free(sa->init_rsp);
 	free(sa->last_rsp);
 	free(sa->req.msg);
+	if (sa->req.dh != NULL)
+		ike_dh_free(sa->req.dh);
 	explicit_bzero(sa->ni, sizeof(sa->ni));
 	explicit_bzero(sa->nr, sizeof(sa->nr));
 	explicit_bzero(sa->req.ni, sizeof(sa->req.ni));
@@ -512,6 +514,9 @@ void ike_run_work(struct ike_sa *sa)
 		case WORK_REKEY_CHILD:
 			rc = ike_xchild_start(sa, w.spi);
 			break;
+		case WORK_REKEY_IKE:
+			rc = ike_xrekey_start(sa);
+			break;
 		default:
 			rc = ike_xinfo_start(sa, &w);
 			break;
@@ -559,7 +564,10 @@ static void input_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		ike_xauth_response_in(sa, &pl);
 		break;
 	case CREATE_CHILD_SA:
-		ike_xchild_response_in(sa, &pl);
+		if (sa->req.kind == WORK_REKEY_IKE)
+			ike_xrekey_response_in(sa, &pl);
+		else
+			ike_xchild_response_in(sa, &pl);
 		break;
 	case INFORMATIONAL:
 		ike_xinfo_response_in(sa, &pl);
@@ -745,6 +753,14 @@ uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
 			continue;
 		}
 		ike_child_tick(sa, now_ms);
+		if (sa->state == IKE_S_ESTABLISHED && sa->ike_rekey_ms != 0) {
+			if (now_ms >= sa->ike_rekey_ms) {
+				sa->ike_rekey_ms = 0;
+				ike_work_add(sa, WORK_REKEY_IKE, 0);
+			} else {
+				next = min_u64(next, sa->ike_rekey_ms);
+			}
+		}
 		if (sa->peer != NULL && sa->peer->dpd_delay_s > 0 &&
 		    sa->state == IKE_S_ESTABLISHED) {
 			uint64_t due = sa->last_rx_ms +
@@ -882,6 +898,35 @@ int ike_engine_rekey(struct ike_engine *e, const struct sd_peer *peer,
 	ike_sa_log(sa, LOG_NOTICE, "rekey of %u CHILD SA(s) requested", n);
 	ike_run_work(sa);
 	return 0;
+}
+
+int ike_engine_rekey_ike(struct ike_engine *e, const struct sd_peer *peer,
+    uint64_t now_ms)
+{
+	struct ike_sa *sa;
+
+	e->now_ms = now_ms;
+	sa = ike_find_peer_sa(e, peer, NULL);
+	if (sa == NULL)
+		return -ENOENT;
+	ike_work_add(sa, WORK_REKEY_IKE, 0);
+	ike_run_work(sa);
+	return 0;
+}
+
+uint64_t ike_rekey_due(const struct ike_sa *sa)
+{
+	const struct sd_peer *peer = sa->peer;
+	uint32_t after, jitter = 0;
+	uint8_t r[4];
+
+	if (peer == NULL || peer->ike_lifetime_s == 0)
+		return 0;
+	if (peer->rekey_jitter_s > 0 && ike_random(r, sizeof(r)) == 0)
+		jitter = ((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 |
+		    (uint32_t)r[2] << 8 | r[3]) % peer->rekey_jitter_s;
+	after = peer->ike_lifetime_s > jitter ? peer->ike_lifetime_s - jitter : 1;
+	return sa->e->now_ms + (uint64_t)after * 1000;
 }
 
 void ike_engine_peer_state(const struct ike_engine *e,

@@ -71,6 +71,10 @@ int ike_engine_notify_stale(struct ike_engine *e, const struct sd_peer *peer,
 int ike_engine_rekey(struct ike_engine *e, const struct sd_peer *peer,
     uint64_t now_ms);
 
+/* `spisyncctl rekey-ike PEER`: rekey the peer's newest IKE SA. */
+int ike_engine_rekey_ike(struct ike_engine *e, const struct sd_peer *peer,
+    uint64_t now_ms);
+
 struct ike_engine_peer_state {
 	bool ike_sa;            /* an established IKE SA with the peer */
 	bool rekeying;          /* a CHILD or IKE rekey in progress */

@@ -65,6 +65,7 @@ enum ike_work_kind {
 	WORK_DELETE_CHILD,      /* DELETE(ESP spi = our spi_in) */
 	WORK_DPD,               /* empty INFORMATIONAL */
 	WORK_DELETE_IKE,
+	WORK_REKEY_IKE,         /* CREATE_CHILD_SA with an IKE proposal */
 };
 struct ike_work {
 	enum ike_work_kind kind;
@@ -86,6 +87,9 @@ struct ike_req {
 	uint32_t rekey_spi_in;          /* WORK_REKEY_CHILD: the old one */
 	uint8_t ni[IKE_NONCE_LEN];
 	uint32_t stale_spi;             /* WORK_STALE */
+	/* WORK_REKEY_IKE: the new IKE SA's SPI (ours) and DH private value */
+	uint8_t new_spi[8];
+	struct ike_dh *dh;
 };
 
 struct ike_sa {
@@ -121,6 +125,7 @@ struct ike_sa {
 	uint32_t stale_after_auth;      /* initiator: stale SPI to report once up */
 	struct child_sa *children;
 	uint64_t created_ms, established_ms, last_rx_ms, last_rekey_ms;
+	uint64_t ike_rekey_ms;          /* when we rekey the IKE SA (0: never) */
 	int64_t established_wall_s;
 	bool rekeying;
 	char last_error[96];
@@ -194,6 +199,12 @@ void ike_xinit_request_in(struct ike_engine *e, const struct sockaddr *local,
 void ike_xinit_response_in(struct ike_sa *sa, const uint8_t *msg, size_t len,
     const struct ike_hdr *h, const struct ike_payloads *pl);
 int ike_xinit_start(struct ike_sa *sa);
+/* The peer's first IKE proposal holding one of ours (want_dh != 0: only
+ * with that DH group): 0, or -1. */
+int ike_choose_ike(const struct sd_peer *peer, const struct ike_sa_pl *sa,
+    uint16_t want_dh, uint8_t *num, struct sd_ike_proposal *out);
+void ike_prop_fill(struct ike_prop *p, uint8_t num,
+    const struct sd_ike_proposal *c);
 int ike_natd_payloads(struct ike_sa *sa, struct ike_w *w);
 void ike_natd_check(struct ike_sa *sa, const struct ike_payloads *pl,
     const uint8_t spi_r[8]);
@@ -209,6 +220,15 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
     const struct ike_payloads *pl);
 void ike_xchild_response_in(struct ike_sa *sa, const struct ike_payloads *pl);
 int ike_xchild_start(struct ike_sa *sa, uint32_t rekey_spi_in);
+
+/* ike_xrekey.c */
+void ike_xrekey_request_in(struct ike_sa *sa, const struct ike_hdr *h,
+    const struct ike_payloads *pl, const struct ike_sa_pl *offered);
+void ike_xrekey_response_in(struct ike_sa *sa, const struct ike_payloads *pl);
+int ike_xrekey_start(struct ike_sa *sa);
+/* now + the peer's ike_lifetime less a random part of rekey_jitter; 0 if
+ * the lifetime is 0 */
+uint64_t ike_rekey_due(const struct ike_sa *sa);
 
 /* ike_xinfo.c */
 void ike_xinfo_request_in(struct ike_sa *sa, const struct ike_hdr *h,

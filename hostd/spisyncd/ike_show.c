@@ -135,7 +135,6 @@ static void json_sa(FILE *out, const struct ike_sa *sa, uint64_t now_ms)
 {
 	char local[64], remote[64], prop[64];
 	const struct child_sa *c;
-	uint64_t next_child_rekey = 0;
 
 	ike_addr_str((const struct sockaddr *)&sa->local, local, sizeof(local));
 	ike_addr_str((const struct sockaddr *)&sa->remote, remote, sizeof(remote));
@@ -151,8 +150,10 @@ static void json_sa(FILE *out, const struct ike_sa *sa, uint64_t now_ms)
 	json_str(out, prop);
 	fputs(",\"established\":", out);
 	json_time(out, sa->state == IKE_S_ESTABLISHED ? sa->established_wall_s : 0);
-	(void)next_child_rekey;
-	fputs(",\"rekey_in_s\":null,\"local\":", out);
+	fputs(",\"rekey_in_s\":", out);
+	json_rekey_in(out, sa->state == IKE_S_ESTABLISHED ? sa->ike_rekey_ms : 0,
+	    now_ms);
+	fputs(",\"local\":", out);
 	json_str(out, local);
 	fputs(",\"remote\":", out);
 	json_str(out, remote);

@@ -22,6 +22,7 @@ static void established(struct ike_sa *sa)
 	sa->established_wall_s = (int64_t)time(NULL);
 	sa->last_rx_ms = e->now_ms;
 	e->stats.ike_established++;
+	sa->ike_rekey_ms = ike_rekey_due(sa);
 	/* key material only the AUTH payloads needed */
 	explicit_bzero(sa->keys.sk_pi, sizeof(sa->keys.sk_pi));
 	explicit_bzero(sa->keys.sk_pr, sizeof(sa->keys.sk_pr));

@@ -83,10 +83,7 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 		return;
 	}
 	if (offered.n > 0 && offered.p[0].proto == IKE_PROTO_IKE) {
-		/* IKE SA rekeying is not done by this engine yet: the peer
-		 * falls back to reauthentication or keeps the SA */
-		ike_sa_log(sa, LOG_WARNING, "peer asks to rekey the IKE SA: refused");
-		respond_error(sa, h, IKE_N_NO_PROPOSAL_CHOSEN);
+		ike_xrekey_request_in(sa, h, pl, &offered);
 		return;
 	}
 	for (i = 0; i < pl->n; i++) {

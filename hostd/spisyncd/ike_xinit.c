@@ -37,7 +37,7 @@ static bool no_integ(const struct ike_prop *p)
 
 /* The peer's first proposal that holds one of ours; with want_dh != 0 only
  * combinations with that group (the one its KE payload used). */
-static int choose_ike(const struct sd_peer *peer, const struct ike_sa_pl *sa,
+int ike_choose_ike(const struct sd_peer *peer, const struct ike_sa_pl *sa,
     uint16_t want_dh, uint8_t *num, struct sd_ike_proposal *out)
 {
 	size_t i, j;
@@ -64,7 +64,7 @@ static int choose_ike(const struct sd_peer *peer, const struct ike_sa_pl *sa,
 	return -1;
 }
 
-static void ike_prop_fill(struct ike_prop *p, uint8_t num,
+void ike_prop_fill(struct ike_prop *p, uint8_t num,
     const struct sd_ike_proposal *c)
 {
 	memset(p, 0, sizeof(*p));
@@ -251,11 +251,11 @@ void ike_xinit_request_in(struct ike_engine *e, const struct sockaddr *local,
 			return;
 		}
 	}
-	if (choose_ike(peer, &offered, ke.group, &num, &chosen) != 0) {
+	if (ike_choose_ike(peer, &offered, ke.group, &num, &chosen) != 0) {
 		uint16_t group;
 		uint8_t g[2];
 
-		if (choose_ike(peer, &offered, 0, &num, &chosen) != 0) {
+		if (ike_choose_ike(peer, &offered, 0, &num, &chosen) != 0) {
 			ike_log(e, LOG_NOTICE, "IKE_SA_INIT from peer %s: no proposal chosen",
 			    peer->name);
 			send_unprotected_notify(e, local, remote, h,
@@ -485,7 +485,7 @@ void ike_xinit_response_in(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	if (ike_sa_parse(r_sa->body, r_sa->len, &got) != IKE_OK || got.n != 1 ||
 	    ike_ke_parse(r_ke->body, r_ke->len, &ke) != IKE_OK ||
 	    ike_nonce_check(r_nr->len) != IKE_OK ||
-	    choose_ike(peer, &got, sa->prop.dh, &num, &chosen) != 0 ||
+	    ike_choose_ike(peer, &got, sa->prop.dh, &num, &chosen) != 0 ||
 	    ke.group != chosen.dh || memcmp(msg + 8, zero_spi, 8) == 0) {
 		sa->e->stats.rx_invalid++;
 		ike_sa_kill(sa, "invalid IKE_SA_INIT response");

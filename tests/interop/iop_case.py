@@ -116,7 +116,8 @@ def main(name, scenario, argv=None):
 
 
 def dump_logs(workdir, lines=12):
-    for rel in ("sim.log", "peer/charon.log", "dut/charon.log"):
+    for rel in ("sim.log", "peer/charon.log", "dut/charon.log",
+                "spisyncd/spisyncd.log"):
         path = os.path.join(workdir, rel)
         if not os.path.exists(path):
             continue

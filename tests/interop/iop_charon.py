@@ -201,6 +201,14 @@ class Charon:
     def rekey_child(self):
         self.swanctl("--rekey", "--child", self.conf.name)
 
+    def rekey_ike(self):
+        self.swanctl("--rekey", "--ike", self.conf.name)
+
+    def ike_rekeys(self):
+        """IKE SA rekeys this charon logged as done (either side's)."""
+        return sum(1 for line in self.log().splitlines()
+                   if "IKE_SA" in line and "rekeyed between" in line)
+
     def kill9(self):
         """SIGKILL, and wait until the process is gone (a new charon must
         not find the old one's sockets)."""

@@ -43,6 +43,9 @@ class Responder:
     def rekey(self):
         raise NotImplementedError
 
+    def rekey_ike(self):
+        raise NotImplementedError
+
     def sync_card(self, card):
         raise NotImplementedError
 
@@ -87,6 +90,9 @@ class CharonResponder(Responder):
 
     def rekey(self):
         self.charon.rekey_child()
+
+    def rekey_ike(self):
+        self.charon.rekey_ike()
 
     def inbound(self):
         """(spi, key||salt) of every CHILD SA the responder negotiated,

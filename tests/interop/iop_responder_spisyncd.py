@@ -138,12 +138,21 @@ class SpisyncdResponder(Responder):
         reply = self.control("rekey strongswan")
         check(reply.get("ok") is True, "spisyncd rekey: %r" % reply)
 
+    def rekey_ike(self):
+        """spisyncd rekeys its IKE SA with the peer (`rekey-ike PEER`)."""
+        reply = self.control("rekey-ike strongswan")
+        check(reply.get("ok") is True, "spisyncd rekey-ike: %r" % reply)
+
     def sync_card(self, card):
         return []                   # the daemon installs its own SAs
 
     def recovery_log(self):
+        return self.log_lines("RECVD_PKT_INV_SPI")
+
+    def log_lines(self, needle):
+        """The lines of spisyncd's log (every life of it) holding needle."""
         try:
             with open(self.log_path, errors="replace") as f:
-                return [line for line in f if "RECVD_PKT_INV_SPI" in line]
+                return [line for line in f if needle in line]
         except FileNotFoundError:
             return []
