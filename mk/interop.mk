@@ -17,7 +17,7 @@
 #                                rekeys by each side under load (zero loss)
 #   make interop-test            this fragment's part of `make test`
 #
-# Packages: strongswan strongswan-swanctl libcharon-extra-plugins
+# Packages: strongswan-charon strongswan-swanctl libcharon-extra-plugins
 # (kernel-libipsec) libstrongswan-standard-plugins (openssl, gcm).
 
 INTEROP_WIDTH ?= 128

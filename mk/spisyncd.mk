@@ -49,11 +49,11 @@ $(BUILD)/tests/spisyncd.san: $(call sd_san,$(SPISYNCD_SRCS)) \
 		$(LIBSPISYNC_SAN_OBJS) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $(filter %.o,$^) $(SPISYNCD_EXTRA_OBJS) $(LIBSPISYNC_LIBS) $(SPISYNCD_LIBS)
 
-# net.c alone: it needs nothing else of the daemon
-$(BUILD)/tests/test_net: $(call sd_san,$(SPISYNCD_TEST_SRCS) $(SPISYNCD_DIR)/net.c) | $(BUILD)/tests
+# net.c alone (and its clock): it needs nothing else of the daemon
+$(BUILD)/tests/test_net: $(call sd_san,$(SPISYNCD_TEST_SRCS) $(SPISYNCD_DIR)/net.c $(SPISYNCD_DIR)/clock.c) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ -lcmocka
 
-$(BUILD)/tests/test_net.plain: $(call sd_opt,$(SPISYNCD_TEST_SRCS) $(SPISYNCD_DIR)/net.c) | $(BUILD)/tests
+$(BUILD)/tests/test_net.plain: $(call sd_opt,$(SPISYNCD_TEST_SRCS) $(SPISYNCD_DIR)/net.c $(SPISYNCD_DIR)/clock.c) | $(BUILD)/tests
 	$(CC) -o $@ $^ -lcmocka
 
 SPISYNCD_BINS := $(BUILD)/bin/spisyncd $(BUILD)/tests/spisyncd.san \

@@ -26,7 +26,7 @@ libinih-dev
 python3-cryptography
 python3-scapy
 iproute2
-strongswan
+strongswan-charon
 strongswan-swanctl
 libcharon-extra-plugins
 libstrongswan-standard-plugins

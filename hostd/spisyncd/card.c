@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "card.h"
 
 struct card {
@@ -23,24 +24,6 @@ struct card {
 	uint8_t recs[CARD_POLL_MAX][SPISYNC_EVENT_BYTES];
 };
 
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* The card's clock is read between two host clock reads: the midpoint is
  * the host time of the read, within half the round trip (a mailbox-free
  * register read: microseconds on the sim: socket, less on PCIe). */
@@ -50,9 +33,9 @@ measure_offset(struct card *c)
 	uint64_t before, after, card_ns;
 	int rc;
 
-	before = realtime_ns();
+	before = sd_real_ns();
 	rc = spisync_time_ns(c->h, &card_ns);
-	after = realtime_ns();
+	after = sd_real_ns();
 	if (rc != 0)
 		return rc;
 	c->offset_ns = (int64_t)(before + (after - before) / 2 - card_ns);
@@ -137,7 +120,7 @@ card_open(const char *device, unsigned ring_log2, struct card **out,
 		free(c);
 		return rc;
 	}
-	c->offset_at_ms = mono_ms();
+	c->offset_at_ms = sd_mono_ms();
 	rc = spisync_events_start(c->h, ring_log2);
 	if (rc == -EBUSY) {
 		/* we hold the daemon lock: the owner was a spisyncd that died */

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "card.h"
 #include "config.h"
 #include "ctlsock.h"
@@ -63,15 +64,6 @@ struct spisyncd {
 	uint64_t turns, reloads, reload_errors, events;
 	struct spisync_event evs[CARD_POLL_MAX];
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- the IKE engine's operations ------------------------------------- */
 
@@ -601,7 +593,7 @@ spisyncd_run(struct spisyncd *d)
 	uint64_t next;
 	int k;
 
-	d->now = mono_ms();
+	d->now = sd_mono_ms();
 	next = run_due(d);
 	while (!d->stop) {
 		if (arm_timer(d, next) != 0) {
@@ -618,7 +610,7 @@ spisyncd_run(struct spisyncd *d)
 			return SPISYNCD_EXIT_FAIL;
 		}
 		d->turns++;
-		d->now = mono_ms();
+		d->now = sd_mono_ms();
 		for (int i = 0; i < k && !d->stop; i++) {
 			uint64_t expirations;
 
@@ -650,7 +642,7 @@ spisyncd_run(struct spisyncd *d)
 		}
 		if (d->stop)
 			break;
-		d->now = mono_ms();
+		d->now = sd_mono_ms();
 		next = run_due(d);
 	}
 	return d->exit_status;
@@ -758,7 +750,7 @@ start_parts(struct spisyncd *d)
 static void
 initiate_peers(struct spisyncd *d)
 {
-	d->now = mono_ms();
+	d->now = sd_mono_ms();
 	for (size_t i = 0; i < d->cfg->n_peers; i++) {
 		const struct sd_peer *p = &d->cfg->peers[i];
 		int rc;
@@ -827,7 +819,7 @@ spisyncd_stop(struct spisyncd *d)
 {
 	if (d == NULL)
 		return;
-	d->now = mono_ms();
+	d->now = sd_mono_ms();
 	/* the engine sends its DELETEs and removes its SAs from the card:
 	 * the sockets and the card are still there */
 	if (d->eng != NULL)

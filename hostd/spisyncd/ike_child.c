@@ -13,7 +13,7 @@
 
 #include "ike_sa.h"
 
-static bool has_xform(const struct ike_prop *p, uint8_t type, uint16_t id,
+bool ike_prop_has(const struct ike_prop *p, uint8_t type, uint16_t id,
     uint16_t keylen)
 {
 	size_t i;
@@ -63,13 +63,13 @@ int ike_child_choose(const struct sd_peer *peer, const struct ike_sa_pl *sa,
 			const struct sd_esp_proposal *c = &peer->esp[j];
 			bool use_esn;
 
-			if (!has_xform(p, IKE_TT_ENCR, SD_ENCR_AES_GCM_16,
+			if (!ike_prop_has(p, IKE_TT_ENCR, SD_ENCR_AES_GCM_16,
 			    c->encr_keybits))
 				continue;
 			/* no ESN transform at all: the peer means "no ESN" */
-			if (c->esn_yes && has_xform(p, IKE_TT_ESN, SD_ESN_YES, 0))
+			if (c->esn_yes && ike_prop_has(p, IKE_TT_ESN, SD_ESN_YES, 0))
 				use_esn = true;
-			else if (c->esn_no && (has_xform(p, IKE_TT_ESN, SD_ESN_NO, 0) ||
+			else if (c->esn_no && (ike_prop_has(p, IKE_TT_ESN, SD_ESN_NO, 0) ||
 			    !has_type(p, IKE_TT_ESN)))
 				use_esn = false;
 			else
@@ -106,10 +106,7 @@ void ike_child_offer(const struct sd_peer *peer, uint32_t spi_in,
 		p->num = (uint8_t)(i + 1);
 		p->proto = IKE_PROTO_ESP;
 		p->spi_size = 4;
-		p->spi[0] = (uint8_t)(spi_in >> 24);
-		p->spi[1] = (uint8_t)(spi_in >> 16);
-		p->spi[2] = (uint8_t)(spi_in >> 8);
-		p->spi[3] = (uint8_t)spi_in;
+		ike_put_be32(p->spi, spi_in);
 		p->x[0].type = IKE_TT_ENCR;
 		p->x[0].id = SD_ENCR_AES_GCM_16;
 		p->x[0].keylen = c->encr_keybits;
@@ -217,25 +214,11 @@ uint32_t ike_child_new_spi(struct ike_engine *e)
 	for (;;) {
 		if (ike_random(b, sizeof(b)) != 0)
 			continue;
-		spi = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-		    (uint32_t)b[2] << 8 | b[3];
+		spi = ike_be32(b);
 		/* 0..255 are reserved (RFC 4303 2.1); the whole rest is ours */
 		if (spi >= 256 && !spi_used(e, spi))
 			return spi;
 	}
-}
-
-static uint32_t rekey_after_s(const struct sd_peer *peer)
-{
-	uint8_t r[4];
-	uint32_t jitter = 0;
-
-	if (peer->child_lifetime_s == 0)
-		return 0;
-	if (peer->rekey_jitter_s > 0 && ike_random(r, sizeof(r)) == 0)
-		jitter = ((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 |
-		    (uint32_t)r[2] << 8 | r[3]) % peer->rekey_jitter_s;
-	return peer->child_lifetime_s - jitter;
 }
 
 struct child_sa *ike_child_install(struct ike_sa *sa, uint32_t spi_in,
@@ -248,7 +231,7 @@ struct child_sa *ike_child_install(struct ike_sa *sa, uint32_t spi_in,
 	struct ike_child_keys keys;
 	struct spisync_sa card;
 	struct child_sa *c;
-	uint32_t index = 0, after;
+	uint32_t index = 0;
 	int rc;
 
 	if (sa->peer == NULL || spi_out < 256)
@@ -309,8 +292,8 @@ struct child_sa *ike_child_install(struct ike_sa *sa, uint32_t spi_in,
 	c->n_ts_remote = n_remote;
 	c->established_ms = e->now_ms;
 	c->established_wall_s = (int64_t)time(NULL);
-	after = rekey_after_s(sa->peer);
-	c->rekey_ms = after > 0 ? e->now_ms + (uint64_t)after * 1000 : 0;
+	c->rekey_ms = ike_rekey_at(e, sa->peer->child_lifetime_s,
+	    sa->peer->rekey_jitter_s);
 	c->next = sa->children;
 	sa->children = c;
 	e->stats.child_installed++;

@@ -478,6 +478,48 @@ int ike_open_protected(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	return 0;
 }
 
+void ike_respond_error(struct ike_sa *sa, const struct ike_hdr *h,
+    uint16_t type)
+{
+	uint8_t inner[64];
+	struct ike_w w;
+
+	ike_w_init(&w, inner, sizeof(inner));
+	ike_w_notify(&w, 0, NULL, 0, type, NULL, 0);
+	(void)ike_send_protected(sa, h->exchange, true, h->msg_id, inner, w.len,
+	    w.first);
+}
+
+uint32_t ike_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+void ike_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* now + lifetime less a random part of jitter (at least 1 s); 0 when the
+ * lifetime is 0 (never) */
+uint64_t ike_rekey_at(struct ike_engine *e, uint32_t lifetime_s,
+    uint32_t jitter_s)
+{
+	uint32_t jitter = 0;
+	uint8_t r[4];
+
+	if (lifetime_s == 0)
+		return 0;
+	if (jitter_s > 0 && ike_random(r, sizeof(r)) == 0)
+		jitter = ike_be32(r) % jitter_s;
+	return e->now_ms + (uint64_t)(lifetime_s > jitter ? lifetime_s - jitter :
+	    1) * 1000;
+}
+
 /* ---- work queue (window size 1) ----------------------------------------- */
 
 void ike_work_add(struct ike_sa *sa, enum ike_work_kind kind, uint32_t spi)
@@ -916,17 +958,10 @@ int ike_engine_rekey_ike(struct ike_engine *e, const struct sd_peer *peer,
 
 uint64_t ike_rekey_due(const struct ike_sa *sa)
 {
-	const struct sd_peer *peer = sa->peer;
-	uint32_t after, jitter = 0;
-	uint8_t r[4];
-
-	if (peer == NULL || peer->ike_lifetime_s == 0)
+	if (sa->peer == NULL)
 		return 0;
-	if (peer->rekey_jitter_s > 0 && ike_random(r, sizeof(r)) == 0)
-		jitter = ((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 |
-		    (uint32_t)r[2] << 8 | r[3]) % peer->rekey_jitter_s;
-	after = peer->ike_lifetime_s > jitter ? peer->ike_lifetime_s - jitter : 1;
-	return sa->e->now_ms + (uint64_t)after * 1000;
+	return ike_rekey_at(sa->e, sa->peer->ike_lifetime_s,
+	    sa->peer->rekey_jitter_s);
 }
 
 void ike_engine_peer_state(const struct ike_engine *e,

@@ -191,6 +191,13 @@ bool ike_nat(const struct ike_sa *sa);
 const struct ike_peer_stat *ike_peer_stat_find(const struct ike_engine *e,
     const char *name);
 uint64_t ike_spi64(const uint8_t b[8]);
+uint32_t ike_be32(const uint8_t *p);
+void ike_put_be32(uint8_t *p, uint32_t v);
+/* an INFORMATIONAL / CREATE_CHILD_SA / IKE_AUTH answer of one error notify */
+void ike_respond_error(struct ike_sa *sa, const struct ike_hdr *h,
+    uint16_t type);
+uint64_t ike_rekey_at(struct ike_engine *e, uint32_t lifetime_s,
+    uint32_t jitter_s);
 
 /* ike_xinit.c */
 void ike_xinit_request_in(struct ike_engine *e, const struct sockaddr *local,
@@ -237,6 +244,9 @@ void ike_xinfo_response_in(struct ike_sa *sa, const struct ike_payloads *pl);
 int ike_xinfo_start(struct ike_sa *sa, const struct ike_work *w);
 
 /* ike_child.c */
+/* the proposal holds that transform (ENCR: with that key length) */
+bool ike_prop_has(const struct ike_prop *p, uint8_t type, uint16_t id,
+    uint16_t keylen);
 /* The ESP proposal of ours the peer's SA payload offers first: 0, or -1. */
 int ike_child_choose(const struct sd_peer *peer, const struct ike_sa_pl *sa,
     struct ike_prop *chosen, uint16_t *keybits, bool *esn);

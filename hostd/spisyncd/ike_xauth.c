@@ -100,18 +100,6 @@ static uint16_t error_notify(const struct ike_payloads *pl)
 	return 0;
 }
 
-static void respond_error(struct ike_sa *sa, const struct ike_hdr *h,
-    uint16_t type)
-{
-	uint8_t inner[64];
-	struct ike_w w;
-
-	ike_w_init(&w, inner, sizeof(inner));
-	ike_w_notify(&w, 0, NULL, 0, type, NULL, 0);
-	(void)ike_send_protected(sa, h->exchange, true, h->msg_id, inner, w.len,
-	    w.first);
-}
-
 void ike_xauth_request_in(struct ike_sa *sa, const struct ike_hdr *h,
     const struct ike_payloads *pl)
 {
@@ -144,7 +132,7 @@ void ike_xauth_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	    ike_id_parse(r_idi->body, r_idi->len, &idi) != IKE_OK ||
 	    ike_auth_parse(r_auth->body, r_auth->len, &auth) != IKE_OK) {
 		/* EAP or a malformed message: we only do PSK */
-		respond_error(sa, h, IKE_N_AUTHENTICATION_FAILED);
+		ike_respond_error(sa, h, IKE_N_AUTHENTICATION_FAILED);
 		ike_sa_kill(sa, "IKE_AUTH without IDi/AUTH");
 		return;
 	}
@@ -152,14 +140,14 @@ void ike_xauth_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	    psk_auth(sa, true, idi.body, idi.body_len, want, &want_len) != 0 ||
 	    auth.len != want_len || !ike_auth_equal(auth.data, want, want_len)) {
 		explicit_bzero(want, sizeof(want));
-		respond_error(sa, h, IKE_N_AUTHENTICATION_FAILED);
+		ike_respond_error(sa, h, IKE_N_AUTHENTICATION_FAILED);
 		ike_sa_kill(sa, "authentication of the peer failed");
 		return;
 	}
 	explicit_bzero(want, sizeof(want));
 	idr_len = ike_id_body(&peer->local_id, idr, sizeof(idr));
 	if (idr_len == 0 || psk_auth(sa, false, idr, idr_len, mine, &mine_len) != 0) {
-		respond_error(sa, h, IKE_N_AUTHENTICATION_FAILED);
+		ike_respond_error(sa, h, IKE_N_AUTHENTICATION_FAILED);
 		ike_sa_kill(sa, "cannot compute our AUTH");
 		return;
 	}
@@ -186,9 +174,7 @@ void ike_xauth_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	    &n_local) != 0) {
 		child_err = IKE_N_TS_UNACCEPTABLE;
 	} else {
-		uint32_t spi_out = (uint32_t)chosen.spi[0] << 24 |
-		    (uint32_t)chosen.spi[1] << 16 | (uint32_t)chosen.spi[2] << 8 |
-		    chosen.spi[3];
+		uint32_t spi_out = ike_be32(chosen.spi);
 
 		spi_in = ike_child_new_spi(sa->e);
 		c = ike_child_install(sa, spi_in, spi_out, keybits, esn, false,
@@ -207,10 +193,7 @@ void ike_xauth_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 		memset(&resp_sa, 0, sizeof(resp_sa));
 		resp_sa.p[0] = chosen;
 		resp_sa.p[0].spi_size = 4;
-		resp_sa.p[0].spi[0] = (uint8_t)(spi_in >> 24);
-		resp_sa.p[0].spi[1] = (uint8_t)(spi_in >> 16);
-		resp_sa.p[0].spi[2] = (uint8_t)(spi_in >> 8);
-		resp_sa.p[0].spi[3] = (uint8_t)spi_in;
+		ike_put_be32(resp_sa.p[0].spi, spi_in);
 		resp_sa.n = 1;
 		ike_w_sa(&w, &resp_sa);
 		ike_w_ts(&w, IKE_PL_TSI, ts_remote, n_remote);
@@ -318,9 +301,7 @@ void ike_xauth_response_in(struct ike_sa *sa, const struct ike_payloads *pl)
 	    ike_child_choose(peer, &got, &chosen, &keybits, &esn) == 0 &&
 	    ike_ts_parse(r_tsi->body, r_tsi->len, &tsi) == IKE_OK &&
 	    ike_ts_parse(r_tsr->body, r_tsr->len, &tsr) == IKE_OK) {
-		uint32_t spi_out = (uint32_t)chosen.spi[0] << 24 |
-		    (uint32_t)chosen.spi[1] << 16 | (uint32_t)chosen.spi[2] << 8 |
-		    chosen.spi[3];
+		uint32_t spi_out = ike_be32(chosen.spi);
 
 		c = ike_child_install(sa, spi_in, spi_out, keybits, esn, true,
 		    sa->ni, sa->ni_len, sa->nr, sa->nr_len, tsi.ts, tsi.n,

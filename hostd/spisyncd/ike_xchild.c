@@ -17,32 +17,6 @@
 
 #include "ike_sa.h"
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void respond_error(struct ike_sa *sa, const struct ike_hdr *h,
-    uint16_t type)
-{
-	uint8_t inner[64];
-	struct ike_w w;
-
-	ike_w_init(&w, inner, sizeof(inner));
-	ike_w_notify(&w, 0, NULL, 0, type, NULL, 0);
-	(void)ike_send_protected(sa, h->exchange, true, h->msg_id, inner, w.len,
-	    w.first);
-}
-
 static void rekey_mark(struct ike_sa *sa, bool started)
 {
 	if (started)
@@ -71,7 +45,7 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	struct ike_w w;
 
 	if (sa->state != IKE_S_ESTABLISHED || peer == NULL) {
-		respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
+		ike_respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
 	r_sa = ike_payload_find(pl, IKE_PL_SA, 0);
@@ -79,7 +53,7 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	if (r_sa == NULL || r_ni == NULL ||
 	    ike_sa_parse(r_sa->body, r_sa->len, &offered) != IKE_OK ||
 	    ike_nonce_check(r_ni->len) != IKE_OK) {
-		respond_error(sa, h, IKE_N_INVALID_SYNTAX);
+		ike_respond_error(sa, h, IKE_N_INVALID_SYNTAX);
 		return;
 	}
 	if (offered.n > 0 && offered.p[0].proto == IKE_PROTO_IKE) {
@@ -94,13 +68,13 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 		    n.type != IKE_N_REKEY_SA)
 			continue;
 		if (n.proto != IKE_PROTO_ESP || n.spi_size != 4) {
-			respond_error(sa, h, IKE_N_INVALID_SYNTAX);
+			ike_respond_error(sa, h, IKE_N_INVALID_SYNTAX);
 			return;
 		}
 		/* the SPI the peer receives on: our outbound SPI */
-		old = ike_child_by_spi_out(sa, be32(n.spi));
+		old = ike_child_by_spi_out(sa, ike_be32(n.spi));
 		if (old == NULL || old->state == CHILD_LINGER) {
-			respond_error(sa, h, IKE_N_CHILD_SA_NOT_FOUND);
+			ike_respond_error(sa, h, IKE_N_CHILD_SA_NOT_FOUND);
 			return;
 		}
 	}
@@ -109,37 +83,37 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	if (r_tsi == NULL || r_tsr == NULL ||
 	    ike_ts_parse(r_tsi->body, r_tsi->len, &tsi) != IKE_OK ||
 	    ike_ts_parse(r_tsr->body, r_tsr->len, &tsr) != IKE_OK) {
-		respond_error(sa, h, IKE_N_INVALID_SYNTAX);
+		ike_respond_error(sa, h, IKE_N_INVALID_SYNTAX);
 		return;
 	}
 	/* a KE payload asks for PFS; our ESP proposals carry no DH group, so
 	 * such a proposal is not chosen (ike_child_choose) */
 	if (ike_child_choose(peer, &offered, &chosen, &keybits, &esn) != 0) {
-		respond_error(sa, h, IKE_N_NO_PROPOSAL_CHOSEN);
+		ike_respond_error(sa, h, IKE_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
 	if (ike_ts_narrow(&tsi, peer->remote_ts, peer->n_remote_ts, ts_remote,
 	    &n_remote) != 0 ||
 	    ike_ts_narrow(&tsr, peer->local_ts, peer->n_local_ts, ts_local,
 	    &n_local) != 0) {
-		respond_error(sa, h, IKE_N_TS_UNACCEPTABLE);
+		ike_respond_error(sa, h, IKE_N_TS_UNACCEPTABLE);
 		return;
 	}
 	if (ike_random(nr, sizeof(nr)) != 0) {
-		respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
+		ike_respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
 	if (old != NULL)
 		rekey_mark(sa, true);
 	spi_in = ike_child_new_spi(sa->e);
-	c = ike_child_install(sa, spi_in, be32(chosen.spi), keybits, esn, false,
+	c = ike_child_install(sa, spi_in, ike_be32(chosen.spi), keybits, esn, false,
 	    r_ni->body, r_ni->len, nr, sizeof(nr), ts_local, n_local, ts_remote,
 	    n_remote);
 	if (c == NULL) {
 		explicit_bzero(nr, sizeof(nr));
 		if (old != NULL)
 			rekey_mark(sa, false);
-		respond_error(sa, h, IKE_N_NO_ADDITIONAL_SAS);
+		ike_respond_error(sa, h, IKE_N_NO_ADDITIONAL_SAS);
 		return;
 	}
 	if (old != NULL) {
@@ -150,7 +124,7 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	memset(&resp_sa, 0, sizeof(resp_sa));
 	resp_sa.p[0] = chosen;
 	resp_sa.p[0].spi_size = 4;
-	put_be32(resp_sa.p[0].spi, spi_in);
+	ike_put_be32(resp_sa.p[0].spi, spi_in);
 	resp_sa.n = 1;
 	ike_w_sa(&w, &resp_sa);
 	ike_w_nonce(&w, nr, sizeof(nr));
@@ -204,7 +178,7 @@ int ike_xchild_start(struct ike_sa *sa, uint32_t rekey_spi_in)
 	}
 	ike_w_init(&w, inner, sizeof(inner));
 	if (old != NULL) {
-		put_be32(spi, old->spi_in);
+		ike_put_be32(spi, old->spi_in);
 		ike_w_notify(&w, IKE_PROTO_ESP, spi, 4, IKE_N_REKEY_SA, NULL, 0);
 	}
 	ike_w_sa(&w, &offer);
@@ -265,7 +239,7 @@ void ike_xchild_response_in(struct ike_sa *sa, const struct ike_payloads *pl)
 	    ike_nonce_check(r_nr->len) == IKE_OK &&
 	    ike_ts_parse(r_tsi->body, r_tsi->len, &tsi) == IKE_OK &&
 	    ike_ts_parse(r_tsr->body, r_tsr->len, &tsr) == IKE_OK) {
-		c = ike_child_install(sa, sa->req.spi_in, be32(chosen.spi), keybits,
+		c = ike_child_install(sa, sa->req.spi_in, ike_be32(chosen.spi), keybits,
 		    esn, true, sa->req.ni, sizeof(sa->req.ni), r_nr->body, r_nr->len,
 		    tsi.ts, tsi.n, tsr.ts, tsr.n);
 	} else {

@@ -15,12 +15,6 @@
 
 #include "ike_sa.h"
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The peer deleted these SPIs (its inbound ones = our outbound): remove
  * the CHILD SAs; our inbound SPIs of them into out[] for the answer. */
 static size_t delete_children(struct ike_sa *sa, const struct ike_delete_pl *d,
@@ -29,7 +23,7 @@ static size_t delete_children(struct ike_sa *sa, const struct ike_delete_pl *d,
 	size_t i, n = 0;
 
 	for (i = 0; i < d->count; i++) {
-		uint32_t spi = be32(d->spis + 4 * i);
+		uint32_t spi = ike_be32(d->spis + 4 * i);
 		struct child_sa *c = ike_child_by_spi_out(sa, spi);
 
 		if (c == NULL || c->state == CHILD_LINGER)
@@ -96,10 +90,7 @@ int ike_xinfo_start(struct ike_sa *sa, const struct ike_work *work)
 	switch (work->kind) {
 	case WORK_STALE:
 		ike_w_delete(&w, IKE_PROTO_ESP, &work->spi, 1);
-		spi[0] = (uint8_t)(work->spi >> 24);
-		spi[1] = (uint8_t)(work->spi >> 16);
-		spi[2] = (uint8_t)(work->spi >> 8);
-		spi[3] = (uint8_t)work->spi;
+		ike_put_be32(spi, work->spi);
 		ike_w_notify(&w, 0, NULL, 0, IKE_N_INVALID_SPI, spi, 4);
 		break;
 	case WORK_DELETE_CHILD:

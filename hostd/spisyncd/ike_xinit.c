@@ -12,18 +12,6 @@
 
 static const uint8_t zero_spi[8];
 
-static bool xform_has(const struct ike_prop *p, uint8_t type, uint16_t id,
-    uint16_t keylen)
-{
-	size_t i;
-
-	for (i = 0; i < p->nx; i++)
-		if (p->x[i].type == type && p->x[i].id == id &&
-		    (type != IKE_TT_ENCR || p->x[i].keylen == keylen))
-			return true;
-	return false;
-}
-
 /* An AEAD proposal carries no integrity transform, or only NONE (0). */
 static bool no_integ(const struct ike_prop *p)
 {
@@ -52,9 +40,9 @@ int ike_choose_ike(const struct sd_peer *peer, const struct ike_sa_pl *sa,
 
 			if (want_dh != 0 && c->dh != want_dh)
 				continue;
-			if (xform_has(p, IKE_TT_ENCR, SD_ENCR_AES_GCM_16, c->encr_keybits) &&
-			    xform_has(p, IKE_TT_PRF, c->prf, 0) &&
-			    xform_has(p, IKE_TT_DH, c->dh, 0)) {
+			if (ike_prop_has(p, IKE_TT_ENCR, SD_ENCR_AES_GCM_16, c->encr_keybits) &&
+			    ike_prop_has(p, IKE_TT_PRF, c->prf, 0) &&
+			    ike_prop_has(p, IKE_TT_DH, c->dh, 0)) {
 				*num = p->num;
 				*out = *c;
 				return 0;

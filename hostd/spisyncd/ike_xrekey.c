@@ -16,18 +16,6 @@
 
 static const uint8_t zero_spi[8];
 
-static void respond_error(struct ike_sa *sa, const struct ike_hdr *h,
-    uint16_t type)
-{
-	uint8_t inner[64];
-	struct ike_w w;
-
-	ike_w_init(&w, inner, sizeof(inner));
-	ike_w_notify(&w, 0, NULL, 0, type, NULL, 0);
-	(void)ike_send_protected(sa, h->exchange, true, h->msg_id, inner, w.len,
-	    w.first);
-}
-
 /* The new IKE SA takes over from old: its CHILD SAs, addresses, peer. */
 static struct ike_sa *successor(struct ike_sa *old, bool initiator,
     const uint8_t spi_i[8], const uint8_t spi_r[8],
@@ -90,14 +78,14 @@ void ike_xrekey_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	r_ke = ike_payload_find(pl, IKE_PL_KE, 0);
 	if (peer == NULL || r_ni == NULL || r_ke == NULL ||
 	    ike_ke_parse(r_ke->body, r_ke->len, &ke) != IKE_OK) {
-		respond_error(sa, h, IKE_N_INVALID_SYNTAX);
+		ike_respond_error(sa, h, IKE_N_INVALID_SYNTAX);
 		return;
 	}
 	if (ike_choose_ike(peer, offered, ke.group, &num, &chosen) != 0) {
 		uint8_t g[2];
 
 		if (ike_choose_ike(peer, offered, 0, &num, &chosen) != 0) {
-			respond_error(sa, h, IKE_N_NO_PROPOSAL_CHOSEN);
+			ike_respond_error(sa, h, IKE_N_NO_PROPOSAL_CHOSEN);
 			return;
 		}
 		g[0] = (uint8_t)(chosen.dh >> 8);
@@ -113,18 +101,18 @@ void ike_xrekey_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 			break;
 	if (i == offered->n || offered->p[i].spi_size != 8 ||
 	    memcmp(offered->p[i].spi, zero_spi, 8) == 0) {
-		respond_error(sa, h, IKE_N_INVALID_SYNTAX);
+		ike_respond_error(sa, h, IKE_N_INVALID_SYNTAX);
 		return;
 	}
 	do {
 		if (ike_random(spi_r, 8) != 0) {
-			respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
+			ike_respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
 			return;
 		}
 	} while (memcmp(spi_r, zero_spi, 8) == 0);
 	n = successor(sa, false, offered->p[i].spi, spi_r, &chosen);
 	if (n == NULL) {
-		respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
+		ike_respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
 	rc = ike_random(nr, sizeof(nr));
@@ -145,7 +133,7 @@ void ike_xrekey_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	if (rc != 0) {
 		explicit_bzero(nr, sizeof(nr));
 		ike_sa_kill(n, "IKE SA rekey: invalid KE or key derivation failed");
-		respond_error(sa, h, rc == -EINVAL ? IKE_N_INVALID_SYNTAX :
+		ike_respond_error(sa, h, rc == -EINVAL ? IKE_N_INVALID_SYNTAX :
 		    IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
@@ -161,7 +149,7 @@ void ike_xrekey_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	explicit_bzero(nr, sizeof(nr));
 	if (w.err) {
 		ike_sa_kill(n, "IKE SA rekey response too long");
-		respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
+		ike_respond_error(sa, h, IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
 	(void)ike_send_protected(sa, CREATE_CHILD_SA, true, h->msg_id, inner,

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "net.h"
 
 /* Errors on the wire (a peer gone, a full socket buffer) can repeat at the
@@ -53,15 +54,6 @@ struct net {
 	uint8_t buf[NET_RX_BUF];
 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void
 net_logf(struct net *n, int priority, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -84,7 +76,7 @@ net_logf(struct net *n, int priority, const char *fmt, ...)
 static bool
 limit_pass(struct net_limit *l, uint64_t *suppressed)
 {
-	const uint64_t now = mono_ms();
+	const uint64_t now = sd_mono_ms();
 
 	if (l->used && now - l->last_ms < NET_LOG_INTERVAL_MS) {
 		l->suppressed++;

@@ -22,7 +22,7 @@ SWANCTL = "swanctl"
 PLUGINS = ("random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 "
            "pubkey kernel-libipsec kernel-netlink socket-default vici")
 PLUGIN_DIR = "/usr/lib/ipsec/plugins"
-PACKAGES = ("strongswan strongswan-swanctl libcharon-extra-plugins "
+PACKAGES = ("strongswan-charon strongswan-swanctl libcharon-extra-plugins "
             "libstrongswan-standard-plugins")
 
 
