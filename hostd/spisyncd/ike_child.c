@@ -234,7 +234,8 @@ struct child_sa *ike_child_install(struct ike_sa *sa, uint32_t spi_in,
 	uint32_t index = 0;
 	int rc;
 
-	if (sa->peer == NULL || spi_out < 256)
+	/* spi_out 0: not known yet (ike_xauth_start installs before it asks) */
+	if (sa->peer == NULL || (spi_out != 0 && spi_out < 256))
 		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)

@@ -189,7 +189,7 @@ void ike_engine_free(struct ike_engine *e)
 		next = sa->next;
 		if (sa->state == IKE_S_ESTABLISHED) {
 			/* best effort: tell the peer, do not wait */
-			struct ike_work w = { WORK_DELETE_IKE, 0 };
+			struct ike_work w = { WORK_DELETE_IKE, 0, 0 };
 
 			sa->req.active = false;
 			(void)ike_xinfo_start(sa, &w);
@@ -535,7 +535,19 @@ void ike_work_add(struct ike_sa *sa, enum ike_work_kind kind, uint32_t spi)
 	}
 	sa->work[sa->n_work].kind = kind;
 	sa->work[sa->n_work].spi = spi;
+	sa->work[sa->n_work].at_ms = sa->e->now_ms;
 	sa->n_work++;
+}
+
+/* a CHILD SA in use that came up at or after t */
+static bool child_since(const struct ike_sa *sa, uint64_t t)
+{
+	const struct child_sa *c;
+
+	for (c = sa->children; c != NULL; c = c->next)
+		if (c->state == CHILD_INSTALLED && c->established_ms >= t)
+			return true;
+	return false;
 }
 
 void ike_run_work(struct ike_sa *sa)
@@ -551,6 +563,15 @@ void ike_run_work(struct ike_sa *sa)
 		sa->n_work--;
 		switch (w.kind) {
 		case WORK_NEW_CHILD:
+			if (child_since(sa, w.at_ms)) {
+				/* the peer brought one up meanwhile (e.g. its
+				 * acquire after our DELETE): a second one would
+				 * only race it */
+				ike_sa_log(sa, LOG_INFO, "the peer added a CHILD SA; "
+				    "none added by us");
+				rc = 0;
+				break;
+			}
 			rc = ike_xchild_start(sa, 0);
 			break;
 		case WORK_REKEY_CHILD:
@@ -905,17 +926,29 @@ int ike_engine_notify_stale(struct ike_engine *e, const struct sd_peer *peer,
     const struct sockaddr *src, uint32_t spi, uint64_t now_ms)
 {
 	struct ike_sa *sa;
+	struct child_sa *c;
 
 	e->now_ms = now_ms;
 	sa = ike_find_peer_sa(e, peer, src);
 	if (sa == NULL)
 		return -ENOENT;
-	ike_sa_log(sa, LOG_NOTICE,
-	    "peer sends on unknown SPI 0x%08X: DELETE + INVALID_SPI, new CHILD SA",
-	    spi);
 	count_recovery(e, sa->peer_name);
-	ike_work_add(sa, WORK_STALE, spi);
-	ike_work_add(sa, WORK_NEW_CHILD, 0);
+	c = ike_child_by_spi_in(sa, spi);
+	if (c != NULL && c->state == CHILD_INSTALLED) {
+		/* Ours, and the card lost it (its keys are gone from the host
+		 * too): rekeyed, make-before-break. The peer keeps sending on
+		 * the old SA until our DELETE of it, which follows the new SA's
+		 * install; a DELETE first and a new CHILD SA after would race
+		 * the peer's first packets on it. */
+		ike_sa_log(sa, LOG_NOTICE, "peer sends on SPI 0x%08X, which the card "
+		    "lost: rekeying that CHILD SA", spi);
+		ike_work_add(sa, WORK_REKEY_CHILD, spi);
+	} else {
+		ike_sa_log(sa, LOG_NOTICE, "peer sends on unknown SPI 0x%08X: "
+		    "DELETE + INVALID_SPI, new CHILD SA", spi);
+		ike_work_add(sa, WORK_STALE, spi);
+		ike_work_add(sa, WORK_NEW_CHILD, 0);
+	}
 	ike_run_work(sa);
 	return 0;
 }

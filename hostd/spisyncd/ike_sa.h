@@ -70,6 +70,7 @@ enum ike_work_kind {
 struct ike_work {
 	enum ike_work_kind kind;
 	uint32_t spi;
+	uint64_t at_ms;                 /* when it was queued */
 };
 
 /* The outstanding request and what its response needs. */

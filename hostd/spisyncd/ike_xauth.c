@@ -235,6 +235,17 @@ int ike_xauth_start(struct ike_sa *sa)
 	ike_child_offer(peer, sa->req.spi_in, &offer);
 	ike_ts_from_cfg(peer->local_ts, peer->n_local_ts, ts_local, &n_local);
 	ike_ts_from_cfg(peer->remote_ts, peer->n_remote_ts, ts_remote, &n_remote);
+	/* Make-before-break as initiator: this CHILD SA's keys depend only on
+	 * SK_d and the IKE_SA_INIT nonces (RFC 7296 2.17), known now; the
+	 * peer may send on it as soon as it has answered. Installed with our
+	 * first ESP proposal (the peer's choice is known from the response:
+	 * if it differs, the SA is replaced then). */
+	if (peer->n_esp > 0 &&
+	    ike_child_install(sa, sa->req.spi_in, 0, peer->esp[0].encr_keybits,
+	    peer->esp[0].esn_yes, true, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+	    ts_local, n_local, ts_remote, n_remote) == NULL)
+		ike_sa_log(sa, LOG_WARNING, "inbound SA 0x%08X not installed ahead "
+		    "of IKE_AUTH", sa->req.spi_in);
 
 	ike_w_init(&w, inner, sizeof(inner));
 	ike_w_id(&w, IKE_PL_IDI, peer->local_id.type, peer->local_id.data,
@@ -303,9 +314,30 @@ void ike_xauth_response_in(struct ike_sa *sa, const struct ike_payloads *pl)
 	    ike_ts_parse(r_tsr->body, r_tsr->len, &tsr) == IKE_OK) {
 		uint32_t spi_out = ike_be32(chosen.spi);
 
-		c = ike_child_install(sa, spi_in, spi_out, keybits, esn, true,
-		    sa->ni, sa->ni_len, sa->nr, sa->nr_len, tsi.ts, tsi.n,
-		    tsr.ts, tsr.n);
+		c = ike_child_by_spi_in(sa, spi_in);
+		if (c != NULL && (c->keybits != keybits || c->esn != esn)) {
+			/* the peer chose another of our proposals */
+			ike_child_remove(sa, c, false);
+			c = NULL;
+		}
+		if (c == NULL)
+			c = ike_child_install(sa, spi_in, spi_out, keybits, esn, true,
+			    sa->ni, sa->ni_len, sa->nr, sa->nr_len, tsi.ts, tsi.n,
+			    tsr.ts, tsr.n);
+		if (c != NULL) {
+			c->spi_out = spi_out;
+			memcpy(c->ts_local, tsi.ts, tsi.n * sizeof(tsi.ts[0]));
+			memcpy(c->ts_remote, tsr.ts, tsr.n * sizeof(tsr.ts[0]));
+			c->n_ts_local = tsi.n;
+			c->n_ts_remote = tsr.n;
+		}
+	}
+	/* installed ahead, refused by the peer: off the card */
+	{
+		struct child_sa *pre = ike_child_by_spi_in(sa, spi_in);
+
+		if (c == NULL && pre != NULL)
+			ike_child_remove(sa, pre, false);
 	}
 	stale = sa->stale_after_auth;
 	established(sa);
