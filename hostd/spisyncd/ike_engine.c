@@ -911,7 +911,10 @@ int ike_engine_initiate(struct ike_engine *e, const struct sd_peer *peer,
 	sa = ike_sa_create(e, peer, true, NULL, (const struct sockaddr *)&remote);
 	if (sa == NULL)
 		return -ENOMEM;
-	sa->initial_contact = initial_contact;
+	/* RFC 7296 2.4: INITIAL_CONTACT whenever we hold no other IKE SA
+	 * with this peer, so that it drops whatever it still has with us */
+	sa->initial_contact = initial_contact ||
+	    ike_find_peer_sa(e, peer, NULL) == NULL;
 	sa->stale_after_auth = stale_spi;
 	if (stale_spi != 0)
 		count_recovery(e, peer->name);

@@ -56,9 +56,10 @@ void ike_engine_input(struct ike_engine *e, const struct sockaddr *local,
 uint64_t ike_engine_tick(struct ike_engine *e, uint64_t now_ms);
 
 /* Bring up an IKE SA and a CHILD SA with a static peer (config initiate =
- * yes at start, or recovery). initial_contact: send INITIAL_CONTACT (we have
- * no IKE SA with the peer). stale_spi (0: none): once the IKE SA is up, also
- * send DELETE + INVALID_SPI for it. */
+ * yes at start, or recovery). INITIAL_CONTACT is sent when we hold no
+ * established IKE SA with the peer, or when initial_contact says so.
+ * stale_spi (0: none): once the IKE SA is up, also send DELETE +
+ * INVALID_SPI for it. */
 int ike_engine_initiate(struct ike_engine *e, const struct sd_peer *peer,
     bool initial_contact, uint32_t stale_spi, uint64_t now_ms);
 /* Recovery with an IKE SA to the sender: INFORMATIONAL with DELETE (ESP,
