@@ -15,6 +15,9 @@
 #                                responder: the daemon killed and the card's
 #                                table cleared; one card SA lost; CHILD SA
 #                                rekeys by each side under load (zero loss)
+#   tests/interop/case_proposals.py  every IKE / ESP algorithm spisyncd
+#                                offers against strongSwan, both roles,
+#                                INVALID_KE_PAYLOAD
 #   make interop-test            this fragment's part of `make test`
 #
 # Packages: strongswan-charon strongswan-swanctl libcharon-extra-plugins
@@ -34,6 +37,8 @@ INTEROP_TEST_CMDS := \
   "python3 tests/interop/case_daemon_lost_state.py $(INTEROP_ARGS) $(INTEROP_DAEMON)" \
   "interop 2: the card lost one SA, IKE intact: DELETE + INVALID_SPI, new CHILD SA" \
   "python3 tests/interop/case_card_lost_sa.py $(INTEROP_ARGS) $(INTEROP_DAEMON)" \
+  "interop: spisyncd's IKE and ESP algorithms (AES-GCM 128/256, SHA-256/384, groups 31/19/14) against strongSwan, both roles" \
+  "python3 tests/interop/case_proposals.py $(INTEROP_ARGS) $(INTEROP_DAEMON)" \
   "interop 3: CHILD SA rekeys by strongSwan and by spisyncd under load: zero loss" \
   "python3 tests/interop/case_rekey_load.py $(INTEROP_ARGS) $(INTEROP_DAEMON)"
 

@@ -196,13 +196,20 @@ def demo(args, cleanup, workdir):
     d = delta(card.counters(), c_start)
     check_accounted(res, d, "the demo's traffic (%s; card: %s)" % (
         res.summary(), {k: v for k, v in d.items() if v}))
-    check(len(res.gaps) == 1 and res.recovery_s is not None,
-          "the datagrams lost are not one gap ended by the recovery: %s"
-          % res.gaps[:4])
+    check(res.gaps and res.recovery_s is not None,
+          "no datagram lost, or none received after the loss: the fault "
+          "did not show")
+    gaps = ", ".join("%d..%d" % (a, b) for a, b in res.gaps)
     say.say("accounted for: %d sent = %d received + %d dropped by the card "
-            "as SA_NOT_FOUND_NATT_V4 (one gap, datagrams %d..%d)"
-            % (res.sent, res.delivered, d["SA_NOT_FOUND_NATT_V4"],
-               res.gaps[0][0], res.gaps[0][1]))
+            "as SA_NOT_FOUND_NATT_V4 (datagrams %s)"
+            % (res.sent, res.delivered, d["SA_NOT_FOUND_NATT_V4"], gaps))
+    if len(res.gaps) > 1:
+        # not the fault the demo made: shown, not hidden (show flows
+        # below names the SPI the card missed them on)
+        say.say("NOTE: %d more datagram(s) dropped after traffic came back "
+                "(%s): not part of the recovery; see show flows below"
+                % (sum(b - a + 1 for a, b in res.gaps[1:]),
+                   ", ".join("%d..%d" % (a, b) for a, b in res.gaps[1:])))
     say.say("time from the first dropped packet to the first decrypted on "
             "the new SA: %.1f s (%s)" % (res.recovery_s, WITHOUT_SPISYNC))
 
@@ -280,8 +287,9 @@ def cleaned_up(workdir):
     if left:
         print("%s: cleanup left: %s" % (PROG, ", ".join(left)))
         return False
-    print("%s: cleaned up: namespaces %s, veth, TAP, processes, %s"
-          % (PROG, " ".join(sorted(ours)), workdir), flush=True)
+    print("%s: cleaned up: namespaces %s, veth, TAP, processes, %s "
+          "(--keep keeps them)" % (PROG, " ".join(sorted(ours)), workdir),
+          flush=True)
     return True
 
 

@@ -25,7 +25,9 @@ COMMAND = ["SPISYNCD", "-f", "-c", "CONF", "--stderr"]
 
 def spisyncd_conf(device, control_socket, flightrec_dir,
                   stuck_holdoff="2s", recovery_interval="10s",
-                  miss_log_interval="60s"):
+                  miss_log_interval="60s",
+                  ike=("aes128gcm16-prfsha256-ecp256",),
+                  esp=("aes128gcm16",)):
     """The daemon's configuration for this topology, in the format of
     etc/spisyncd.conf (docs/spisyncd-config.md)."""
     return "\n".join([
@@ -45,8 +47,8 @@ def spisyncd_conf(device, control_socket, flightrec_dir,
         "local_id = dut.interop.spisync",
         "remote_id = peer.interop.spisync",
         'psk = "%s"' % PSK,
-        "ike = aes128gcm16-prfsha256-ecp256",
-        "esp = aes128gcm16",
+        *["ike = %s" % p for p in ike],
+        *["esp = %s" % p for p in esp],
         "local_ts = %s/32" % DUT_INNER,
         "remote_ts = %s/32" % PEER_INNER,
         "recovery = yes",
@@ -58,7 +60,7 @@ class SpisyncdResponder(Responder):
     installs_sas = True             # through libspisync, before IKE answers
     recovers = True
 
-    def __init__(self, topo, path):
+    def __init__(self, topo, path, **conf_kw):
         if COMMAND is None or path is None or not os.access(path, os.X_OK):
             raise NotRunnable(
                 "spisyncd does not exist yet (issue 6): give --spisyncd "
@@ -73,7 +75,8 @@ class SpisyncdResponder(Responder):
         self.control_path = os.path.join(self.dir, "spisyncd.sock")
         with open(self.conf_path, "w") as f:
             f.write(spisyncd_conf(topo.card.device, self.control_path,
-                                  os.path.join(self.dir, "flightrec")))
+                                  os.path.join(self.dir, "flightrec"),
+                                  **conf_kw))
         os.chmod(self.conf_path, 0o600)
         self.proc = None
         topo.cleanup.push("spisyncd", self.stop)
