@@ -196,10 +196,7 @@ test-gcm-lanes: deps $(BUILD)/tests/test_gcm_l2 $(BUILD)/tests/test_gcm_l3
 bench: deps all
 	@tools/bench.sh $(BUILD)
 
-demo: deps
-	@echo "spisync demo: not yet -- the end-to-end demo arrives with the host daemon (issue 6)."
-	@echo "What runs today: 'make test' (GCM core against OpenSSL and published vectors)"
-	@echo "and 'make bench' (throughput, latency, resources)."
+# demo: mk/demo.mk
 
 $(BUILD)/vl $(BUILD)/sim $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@

@@ -18,6 +18,7 @@ struct card {
 	struct spisync *h;
 	int lock_fd;                    /* the one-daemon-per-card lock */
 	bool took_over;                 /* the ring was a dead daemon's */
+	uint64_t takeover_card_ns;      /* card time just before taking it */
 	int64_t offset_ns;              /* CLOCK_REALTIME - card time */
 	uint64_t offset_at_ms;          /* when measured (monotonic) */
 	struct card_stats stats;
@@ -125,7 +126,9 @@ card_open(const char *device, unsigned ring_log2, struct card **out,
 	if (rc == -EBUSY) {
 		/* we hold the daemon lock: the owner was a spisyncd that died */
 		c->took_over = true;
-		rc = spisync_events_takeover(c->h, ring_log2);
+		rc = spisync_time_ns(c->h, &c->takeover_card_ns);
+		if (rc == 0)
+			rc = spisync_events_takeover(c->h, ring_log2);
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", spisync_last_error(c->h));
@@ -168,6 +171,35 @@ card_poll(struct card *c, struct spisync_event *evs, size_t max, size_t *n)
 	for (size_t i = 0; i < *n; i++)
 		spisync_event_decode(c->recs[i], &evs[i]);
 	c->stats.records += *n;
+	return 0;
+}
+
+int
+card_takeover_history(struct card *c, uint64_t max_age_ns,
+    struct spisync_event *evs, size_t max, size_t *n)
+{
+	size_t got = 0, i;
+	int rc;
+
+	*n = 0;
+	if (!c->took_over)
+		return 0;
+	if (max > CARD_POLL_MAX)
+		max = CARD_POLL_MAX;
+	rc = spisync_event_history(c->h, c->recs, CARD_POLL_MAX, &got);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < got && *n < max; i++) {
+		struct spisync_event ev;
+
+		spisync_event_decode(c->recs[i], &ev);
+		/* before the takeover: in the dead daemon's ring only, never
+		 * in ours; and recent enough to matter */
+		if (ev.time_ns >= c->takeover_card_ns ||
+		    ev.time_ns + max_age_ns < c->takeover_card_ns)
+			continue;
+		evs[(*n)++] = ev;
+	}
 	return 0;
 }
 

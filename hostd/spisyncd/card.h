@@ -59,4 +59,12 @@ uint64_t card_time_map(uint64_t card_ns, int64_t offset_ns);
  * over (the records it had not read are lost; the counters have them). */
 bool card_took_over(const struct card *c);
 
+/* After a takeover: the records the card wrote into the dead daemon's ring
+ * in the max_age_ns before it, from the card's event history (it keeps its
+ * last records apart from the ring), oldest first. A stuck flow's first
+ * record is among them: without it, the flow would only be seen stuck a
+ * hold-off later. *n = 0 when there was no takeover. */
+int card_takeover_history(struct card *c, uint64_t max_age_ns,
+    struct spisync_event *evs, size_t max, size_t *n);
+
 #endif

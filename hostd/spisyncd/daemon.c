@@ -680,6 +680,37 @@ start_loop_fds(struct spisyncd *d)
 	return 0;
 }
 
+/* After taking the ring over from a spisyncd that died, the misses the card
+ * reported in the seconds before went into the dead daemon's ring: they are
+ * read back from the card's event history, so that a flow stuck since then
+ * is recognised from its first record, not a hold-off later. */
+#define TAKEOVER_HISTORY_NS (10ull * 1000000000u)
+
+static void
+replay_takeover_history(struct spisyncd *d)
+{
+	size_t n = 0;
+	int rc;
+
+	rc = card_takeover_history(d->card, TAKEOVER_HISTORY_NS, d->evs,
+	    CARD_POLL_MAX, &n);
+	if (rc != 0) {
+		sd_log(LOG_WARNING, "spisyncd: card: event history: %s",
+		    card_error(d->card));
+		return;
+	}
+	if (n == 0)
+		return;
+	d->now = sd_mono_ms();
+	for (size_t i = 0; i < n; i++)
+		recovery_event(d->rec, &d->evs[i], d->now,
+		    card_wall_ns(d->card, d->evs[i].time_ns));
+	d->events += n;
+	sd_log(LOG_NOTICE, "spisyncd: %zu record(s) of the last %llu s read back "
+	    "from the card's event history", n,
+	    (unsigned long long)(TAKEOVER_HISTORY_NS / 1000000000u));
+}
+
 static int
 start_parts(struct spisyncd *d)
 {
@@ -736,6 +767,7 @@ start_parts(struct spisyncd *d)
 		sd_log(LOG_ERR, "spisyncd: IKE engine: %s", strerror(-rc));
 		return rc;
 	}
+	replay_takeover_history(d);
 	if (ep_add(d, net_fd(d->net), EP_NET) != 0 ||
 	    ep_add(d, ctlsock_fd(d->ctl), EP_CTL) != 0) {
 		rc = -errno;

@@ -18,9 +18,9 @@ the recovery, and spisyncd's flows (`spisyncctl show flows`) at the end.
 
 The steps, the topology and the checks are the interop harness's
 (iop_*.py; the fault is case_daemon_lost_state.inject itself): the demo
-only narrates them. Everything it creates (namespaces, veth, processes,
-the work directory) is removed at the end, pass or fail, also on Ctrl-C;
---keep leaves it in place and says how to remove it.
+narrates them and checks what it says. Everything it creates (namespaces,
+veth, processes, the work directory) is removed at the end, pass or fail,
+also on Ctrl-C; --keep leaves it in place and says how to remove it.
 
 Exit status: 0 traffic came back on a new CHILD SA (and every datagram is
 accounted for), 1 it did not or the demo could not run (not root, no
@@ -41,7 +41,7 @@ from iop_case import dump_logs
 from iop_card import delta
 from iop_netns import Cleanup, Fail, Skip, check, run, wait_for
 from iop_responder_spisyncd import SpisyncdResponder
-from iop_steps import (Traffic, check_accounted, wait_card_has,
+from iop_steps import (UNSEEN_MAX, Traffic, check_accounted, wait_card_has,
                        wait_drops_rising, wait_inv_spi_line)
 from iop_topology import (DUT_INNER, DUT_OUTER, PEER_INNER, PEER_OUTER,
                           Topology)
@@ -194,15 +194,17 @@ def demo(args, cleanup, workdir):
 
     res = traffic.finish(card)
     d = delta(card.counters(), c_start)
-    check_accounted(res, d, "the demo's traffic (%s; card: %s)" % (
-        res.summary(), {k: v for k, v in d.items() if v}))
+    unseen = check_accounted(res, d, "the demo's traffic (%s; card: %s)" % (
+        res.summary(), {k: v for k, v in d.items() if v}), UNSEEN_MAX)
     check(res.gaps and res.recovery_s is not None,
           "no datagram lost, or none received after the loss: the fault "
           "did not show")
     gaps = ", ".join("%d..%d" % (a, b) for a, b in res.gaps)
     say.say("accounted for: %d sent = %d received + %d dropped by the card "
-            "as SA_NOT_FOUND_NATT_V4 (datagrams %s)"
-            % (res.sent, res.delivered, d["SA_NOT_FOUND_NATT_V4"], gaps))
+            "as SA_NOT_FOUND_NATT_V4 (datagrams %s)%s"
+            % (res.sent, res.delivered, d["SA_NOT_FOUND_NATT_V4"], gaps,
+               " + %d dropped by strongSwan while it replaced its SAs"
+               % unseen if unseen else ""))
     if len(res.gaps) > 1:
         # not the fault the demo made: shown, not hidden (show flows
         # below names the SPI the card missed them on)
@@ -287,9 +289,9 @@ def cleaned_up(workdir):
     if left:
         print("%s: cleanup left: %s" % (PROG, ", ".join(left)))
         return False
-    print("%s: cleaned up: namespaces %s, veth, TAP, processes, %s "
-          "(--keep keeps them)" % (PROG, " ".join(sorted(ours)), workdir),
-          flush=True)
+    print("%s: cleaned up: namespaces %s (with their links and "
+          "processes) and %s are gone (--keep keeps them)"
+          % (PROG, " ".join(sorted(ours)), workdir), flush=True)
     return True
 
 

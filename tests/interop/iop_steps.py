@@ -110,17 +110,33 @@ def wait_inv_spi_line(responder, spi, timeout):
                              if head in line and src in line], timeout)
 
 
-def check_accounted(res, d, what):
+def check_accounted(res, d, what, max_unseen=0):
     """Every datagram sent is delivered or counted as an SA miss (the
-    card was quiet when d was taken), each exactly once."""
+    card was quiet when d was taken), each exactly once.
+
+    max_unseen: datagrams that may never have reached the card at all, in
+    a run where the peer replaces its SAs (strongSwan's userspace ESP drops
+    what it sends in the instant between deleting the old outbound SA and
+    installing the new one). They are allowed only as long as the card's
+    own books balance: every frame it received is counted under exactly one
+    reason (RX_PACKETS = delivered + dropped), so a datagram it lost
+    without counting would show there. Returns how many were unseen."""
     check(res.bad == 0 and not res.unknown and res.duplicates == 0,
           "%s: corrupt %d, unknown %d, duplicate %d datagrams" % (
               what, res.bad, len(res.unknown), res.duplicates))
-    check(res.sent == res.delivered + d["SA_NOT_FOUND_NATT_V4"],
-          "%s: sent %d != delivered %d + SA_NOT_FOUND_NATT_V4 %d" % (
-              what, res.sent, res.delivered, d["SA_NOT_FOUND_NATT_V4"]))
     check(d["DECRYPTED"] == res.delivered, "%s: DECRYPTED %d, delivered %d"
           % (what, d["DECRYPTED"], res.delivered))
+    counted = sum(v for k, v in d.items() if k != "RX_PACKETS")
+    check(d["RX_PACKETS"] == counted, "%s: the card received %d frames but "
+          "counted %d under its reasons: %s" % (what, d["RX_PACKETS"],
+                                                counted, d))
+    unseen = res.sent - res.delivered - d["SA_NOT_FOUND_NATT_V4"]
+    check(0 <= unseen <= max_unseen,
+          "%s: sent %d != delivered %d + SA_NOT_FOUND_NATT_V4 %d%s" % (
+              what, res.sent, res.delivered, d["SA_NOT_FOUND_NATT_V4"],
+              " (more than %d never reached the card)" % max_unseen
+              if max_unseen else ""))
+    return unseen
 
 
 class LogSync:
@@ -161,6 +177,7 @@ def report_recovery(step, res, d):
 
 
 RECOVERY_TIMEOUT_S = 15.0   # spisyncd: traffic must be back within this
+UNSEEN_MAX = 2              # datagrams the peer may drop switching SAs
 BASELINE_WINDOW_S = 8.0     # strongSwan alone: watched this long, no repair
 
 
@@ -219,9 +236,18 @@ def desync_case(args, cleanup, workdir, inject, what):
     res = traffic.finish(card)
     d = delta(card.counters(), c_start)
     report_recovery(step, res, d)
-    check_accounted(res, d, "whole run")
-    check(len(res.gaps) == 1, "%d gaps in the traffic: %s"
+    # when the peer replaces its SAs (recovery) it may drop a datagram or
+    # two before they reach the card: allowed, said, and only those may
+    # make a second, tiny gap
+    unseen = check_accounted(res, d, "whole run",
+                             UNSEEN_MAX if responder.recovers else 0)
+    extra = sum(b - a + 1 for a, b in res.gaps[1:])
+    check(res.gaps and extra <= unseen, "%d gaps in the traffic: %s"
           % (len(res.gaps), res.gaps[:4]))
+    if unseen:
+        step.ok("%d datagram(s) never reached the card (dropped by the "
+                "peer's IPsec stack while it replaced its SAs); the card "
+                "counted every frame it received" % unseen)
     if responder.recovers:
         check(res.recovery_s is not None, "no datagram after the gap")
         new = topo.peer.child_sas()[-1]
