@@ -170,6 +170,7 @@ static void sa_free(struct ike_sa *sa)
 	free(sa->init_req);
 	free(sa->init_rsp);
 	free(sa->last_rsp);
+	free(sa->last_req);
 	free(sa->req.msg);
 	if (sa->req.dh != NULL)
 		ike_dh_free(sa->req.dh);
@@ -445,15 +446,15 @@ int ike_open_protected(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	int rc;
 
 	(void)len;
-	if (!sa->have_keys || outer->n == 0)
-		return -1;
-	sk = &outer->pl[outer->n - 1];
-	if (sk->type != IKE_PL_SK) {
-		/* unprotected where protection is required: ignore (2.21.2) */
+	/* unprotected where protection is required: ignored (2.21.2), and
+	 * counted like any other message that does not authenticate */
+	if (!sa->have_keys || outer->n == 0 ||
+	    outer->pl[outer->n - 1].type != IKE_PL_SK ||
+	    outer->pl[outer->n - 1].len > plain_cap + IKE_SK_IV + IKE_SK_ICV) {
+		sa->e->stats.rx_invalid++;
 		return -1;
 	}
-	if (sk->len > plain_cap + IKE_SK_IV + IKE_SK_ICV)
-		return -1;
+	sk = &outer->pl[outer->n - 1];
 	aad_len = (size_t)(sk->body - msg);
 	/* the peer's messages use the other direction's key: the original
 	 * initiator's flag tells which side sent it */
@@ -545,7 +546,7 @@ static bool child_since(const struct ike_sa *sa, uint64_t t)
 	const struct child_sa *c;
 
 	for (c = sa->children; c != NULL; c = c->next)
-		if (c->state == CHILD_INSTALLED && c->established_ms >= t)
+		if (c->state == CHILD_INSTALLED && c->established_ms > t)
 			return true;
 	return false;
 }
@@ -651,9 +652,14 @@ static void input_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	/* a retransmission of the request we answered last: the same answer
 	 * (RFC 7296 2.1); older ones and ones from the future are dropped */
 	if (sa->next_peer_id > 0 && h->msg_id == sa->next_peer_id - 1) {
-		if (sa->have_last_rsp) {
+		/* only a byte-identical copy is the peer's retransmission;
+		 * anything else under that ID it did not send */
+		if (sa->have_last_rsp && sa->last_req != NULL &&
+		    len == sa->last_req_len && memcmp(msg, sa->last_req, len) == 0) {
 			(void)ike_send_plain(sa, sa->last_rsp, sa->last_rsp_len);
 			sa->e->stats.retransmits++;
+		} else {
+			sa->e->stats.rx_dropped++;
 		}
 		return;
 	}
@@ -668,6 +674,12 @@ static void input_request(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	}
 	sa->last_rx_ms = sa->e->now_ms;
 	sa->next_peer_id++;
+	/* authenticated: what a retransmission of it must equal */
+	free(sa->last_req);
+	sa->last_req = malloc(len);
+	sa->last_req_len = sa->last_req != NULL ? len : 0;
+	if (sa->last_req != NULL)
+		memcpy(sa->last_req, msg, len);
 	if (rc != 0) {
 		/* authenticated but malformed: the RFC's notify, nothing else */
 		uint8_t inner[64];
@@ -770,7 +782,9 @@ static void retransmit(struct ike_sa *sa, uint64_t now_ms)
 	double t = cfg->retransmit_timeout_ms;
 	unsigned i;
 
-	if (sa->req.tries + 1 >= cfg->retransmit_tries) {
+	/* retransmit_tries retransmissions, then one more timeout's wait
+	 * (docs/spisyncd-config.md) */
+	if (sa->req.tries >= cfg->retransmit_tries) {
 		ike_sa_kill(sa, "peer did not answer");
 		return;
 	}

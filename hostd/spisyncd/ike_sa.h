@@ -119,6 +119,8 @@ struct ike_sa {
 	uint8_t *last_rsp;              /* our last response, for retransmits */
 	size_t last_rsp_len;
 	bool have_last_rsp;
+	uint8_t *last_req;              /* the request it answers: only a */
+	size_t last_req_len;            /* byte-identical copy is resent it */
 	struct ike_req req;
 	struct ike_work work[IKE_WORK_MAX];
 	size_t n_work;

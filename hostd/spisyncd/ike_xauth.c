@@ -299,6 +299,19 @@ void ike_xauth_response_in(struct ike_sa *sa, const struct ike_payloads *pl)
 	    psk_auth(sa, false, idr.body, idr.body_len, want, &want_len) != 0 ||
 	    auth.len != want_len || !ike_auth_equal(auth.data, want, want_len)) {
 		explicit_bzero(want, sizeof(want));
+		/* RFC 7296 2.21.2: an error the initiator finds goes back in
+		 * a separate INFORMATIONAL; the responder has established the
+		 * IKE SA and installed its CHILD SA */
+		{
+			uint8_t inner[16];
+			struct ike_w w;
+
+			ike_w_init(&w, inner, sizeof(inner));
+			ike_w_notify(&w, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED,
+			    NULL, 0);
+			(void)ike_send_protected(sa, INFORMATIONAL, false,
+			    sa->next_req_id++, inner, w.len, w.first);
+		}
 		ike_sa_kill(sa, "authentication of the peer failed");
 		return;
 	}

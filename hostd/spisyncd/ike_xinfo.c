@@ -65,7 +65,11 @@ void ike_xinfo_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 
 			if (ike_notify_parse(r->body, r->len, &n) != IKE_OK)
 				continue;
-			if (n.type == IKE_N_INVALID_SPI &&
+			if (n.type == IKE_N_AUTHENTICATION_FAILED) {
+				/* the initiator refused our AUTH (2.21.2) */
+				ike_sa_log(sa, LOG_WARNING, "peer: AUTHENTICATION_FAILED");
+				delete_ike = true;
+			} else if (n.type == IKE_N_INVALID_SPI &&
 			    ike_notify_invalid_spi(&n, &spi) == IKE_OK)
 				ike_sa_log(sa, LOG_WARNING,
 				    "peer reports ESP with an invalid SPI 0x%08X", spi);

@@ -371,16 +371,20 @@ int ike_xinit_start(struct ike_sa *sa)
 		} while (memcmp(sa->spi_i, zero_spi, 8) == 0);
 	}
 	group = sa->prop.dh != 0 ? sa->prop.dh : peer->ike[0].dh;
-	if (sa->dh != NULL)
-		ike_dh_free(sa->dh);
-	sa->dh = NULL;
-	if (ike_dh_new(group, &sa->dh) != 0 ||
-	    ike_dh_public(sa->dh, pub, ike_dh_pub_len(group)) != 0)
+	/* A COOKIE retry sends "all other payloads unchanged" (RFC 7296 2.6;
+	 * the responder's cookie covers Ni): a new key pair only when there
+	 * is none (first try, or INVALID_KE_PAYLOAD freed it), a new nonce
+	 * only on the first try. */
+	if (sa->dh == NULL && ike_dh_new(group, &sa->dh) != 0)
+		return -EIO;
+	if (ike_dh_public(sa->dh, pub, ike_dh_pub_len(group)) != 0)
 		return -EIO;
 	sa->prop.dh = group;
-	sa->ni_len = IKE_NONCE_LEN;
-	if (ike_random(sa->ni, sa->ni_len) != 0)
-		return -EIO;
+	if (sa->ni_len == 0) {
+		sa->ni_len = IKE_NONCE_LEN;
+		if (ike_random(sa->ni, sa->ni_len) != 0)
+			return -EIO;
+	}
 	memset(&offer, 0, sizeof(offer));
 	for (i = 0; i < peer->n_ike && i < IKE_MAX_PROPS; i++)
 		ike_prop_fill(&offer.p[i], (uint8_t)(i + 1), &peer->ike[i]);
@@ -456,6 +460,8 @@ void ike_xinit_response_in(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		}
 		ike_sa_log(sa, LOG_INFO, "peer wants DH group %u", group);
 		sa->prop.dh = group;
+		ike_dh_free(sa->dh);    /* a key pair of the new group */
+		sa->dh = NULL;
 		if (ike_xinit_start(sa) != 0)
 			ike_sa_kill(sa, "cannot resend IKE_SA_INIT");
 		return;
