@@ -6,8 +6,11 @@ strongSwan (issue 6): measured, never asserted. Prints markdown table rows.
         Interop cases 1 (the daemon lost its state) and 2 (the card lost
         one SA), each run N times (default 10) with spisyncd as the
         responder: the time from the first dropped datagram to the first
-        one decrypted on the new SA, as the case prints it. One row per
-        case: runs, passed, median, worst, every value.
+        one decrypted on the new SA, as the case prints it (once traffic
+        is back, before its checks of the whole run: a run that recovered
+        but failed a later check is timed and counted as failed, its FAIL
+        line printed). One row per case: runs, passed, timed, median,
+        worst, every value, wall time.
 
     bench_recovery.py dpd SIM CTL [--width W] [--dpd-delay 30s]
         Case 1's fault without spisync: a strongSwan responder, the peer
@@ -44,7 +47,9 @@ RUN_TIMEOUT_S = 180
 
 
 def run_case(script, sim, ctl, daemon, width):
-    """One run of a case: (seconds or None, one-line reason if failed)."""
+    """One run of a case: (seconds or None, None if the case passed or
+    its FAIL line). The recovery time is the case's own line: printed
+    once traffic came back, before the checks of the whole run."""
     cmd = [sys.executable, os.path.join(INTEROP, script), sim, ctl,
            "--width", str(width), "--responder", "spisyncd",
            "--spisyncd", daemon]
@@ -55,28 +60,31 @@ def run_case(script, sim, ctl, daemon, width):
         return None, "timed out after %d s" % RUN_TIMEOUT_S
     out = r.stdout + r.stderr
     m = RECOVERY_RE.search(out)
-    if r.returncode != 0 or m is None:
-        last = [line for line in out.splitlines() if line.strip()]
-        return None, "exit %d: %s" % (r.returncode,
-                                      last[-1] if last else "no output")
-    return float(m.group(1)), None
+    seconds = float(m.group(1)) if m is not None else None
+    if r.returncode == 0 and seconds is not None:
+        return seconds, None
+    # the case's verdict line, else its last line
+    lines = [line.strip() for line in out.splitlines() if line.strip()]
+    fail = [line for line in lines if ": FAIL: " in line]
+    return seconds, "exit %d: %s" % (r.returncode, fail[0] if fail else
+                                     lines[-1] if lines else "no output")
 
 
 def cmd_runs(a):
     if os.geteuid() != 0:
         for name, _ in CASES:
             print("| %s | not measured: needs root (network namespaces) "
-                  "| | | | |" % name)
+                  "| | | | | | |" % name)
         return 0
     for name, script in CASES:
         times, fails = [], []
         t0 = time.monotonic()
         for _ in range(a.runs):
             s, why = run_case(script, a.sim, a.ctl, a.spisyncd, a.width)
-            if s is None:
-                fails.append(why)
-            else:
+            if s is not None:
                 times.append(s)
+            if why is not None:
+                fails.append(why)
         wall = time.monotonic() - t0
         if times:
             med = "%.2f" % statistics.median(times)
@@ -84,11 +92,12 @@ def cmd_runs(a):
             every = " ".join("%.2f" % t for t in times)
         else:
             med = worst = every = "n/a"
-        print("| %s | %d | %d | %s | %s | %s | %.0f |"
-              % (name, a.runs, len(times), med, worst, every, wall),
-              flush=True)
+        print("| %s | %d | %d | %d | %s | %s | %s | %.0f |"
+              % (name, a.runs, a.runs - len(fails), len(times), med, worst,
+                 every, wall), flush=True)
         for why in fails:
-            print("|   failed run: %s | | | | | | |" % why.replace("|", "/"))
+            print("|   failed run: %s | | | | | | | |"
+                  % why.replace("|", "/"))
     return 0
 
 
@@ -149,7 +158,9 @@ def cmd_dpd(a):
         sys.stdout = real_stdout
     if status != 0 or "s" not in measured:
         print("| 1 without spisync, DPD %s, dpd_action restart | failed "
-              "(exit %d; the log above) | |" % (a.dpd_delay, status))
+              "(exit %d; its steps and logs on stderr, in make bench "
+              "BUILD/bench/dpd.log) | |"
+              % (a.dpd_delay, status))
         return 1
     print("| 1 without spisync, DPD %s, dpd_action restart | %.1f | "
           "measured, 1 run |" % (a.dpd_delay, measured["s"]))

@@ -3,10 +3,13 @@
  *
  * Nodes are allocated once (max of them) and chained through a free list,
  * so a record never allocates. Each node is in one hash chain and in one of
- * two recency lists: "evictable" (NEW, TRANSIENT, RECOVERED) and
- * "protected" (STUCK, RECOVERING). Touching a flow moves it to the front of
- * its list; eviction takes the tail of the evictable list, so the cost per
- * record is O(1) whatever the table holds.
+ * three recency lists: "evictable" (NEW, TRANSIENT, RECOVERED flows from
+ * addresses that are no configured peer), "peer" (the same from a
+ * configured peer) and "protected" (STUCK, RECOVERING). Touching a flow
+ * moves it to the front of its list; eviction takes the tail of the first
+ * non-empty list in that order, so the cost per record is O(1) whatever the
+ * table holds, and a flood from spoofed sources evicts its own flows, not a
+ * peer's flow on its way to being recognised as stuck.
  */
 #include "flows.h"
 
@@ -19,7 +22,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-enum { LIST_EVICTABLE, LIST_PROTECTED, LIST_N };
+enum { LIST_EVICTABLE, LIST_PEER, LIST_PROTECTED, LIST_N };
 
 struct fnode {
 	struct flow f;                  /* first: a struct flow * is a node */
@@ -195,10 +198,11 @@ list_push_front(struct flow_table *t, struct fnode *n, int list)
 }
 
 static int
-class_list(enum flow_class c)
+flow_list(const struct flow *f)
 {
-	return (c == FLOW_STUCK || c == FLOW_RECOVERING) ? LIST_PROTECTED :
-	    LIST_EVICTABLE;
+	if (f->cls == FLOW_STUCK || f->cls == FLOW_RECOVERING)
+		return LIST_PROTECTED;
+	return f->from_peer ? LIST_PEER : LIST_EVICTABLE;
 }
 
 /* ---- table ------------------------------------------------------------ */
@@ -309,6 +313,8 @@ flow_table_get(struct flow_table *t, const struct flow_key *k, bool create,
 		struct fnode *victim = t->lists[LIST_EVICTABLE].tail;
 
 		if (victim == NULL)
+			victim = t->lists[LIST_PEER].tail;
+		if (victim == NULL)
 			victim = t->lists[LIST_PROTECTED].tail;
 		node_remove(t, victim);
 		t->evictions++;
@@ -343,11 +349,26 @@ flow_table_set_class(struct flow_table *t, struct flow *f, enum flow_class c,
     uint64_t now_ms, uint64_t wall_ns)
 {
 	struct fnode *n = (struct fnode *)f;
-	int list = class_list(c);
+	int list;
 
 	f->cls = c;
 	f->class_since_ms = now_ms;
 	f->class_since_wall_ns = wall_ns;
+	list = flow_list(f);
+	if (list != n->list) {
+		list_unlink(t, n);
+		list_push_front(t, n, list);
+	}
+}
+
+void
+flow_table_set_from_peer(struct flow_table *t, struct flow *f, bool from_peer)
+{
+	struct fnode *n = (struct fnode *)f;
+	int list;
+
+	f->from_peer = from_peer;
+	list = flow_list(f);
 	if (list != n->list) {
 		list_unlink(t, n);
 		list_push_front(t, n, list);
@@ -409,14 +430,19 @@ flow_table_walk_protected(struct flow_table *t,
 void
 flow_table_expire(struct flow_table *t, uint64_t now_ms, uint64_t max_idle_ms)
 {
-	struct fnode *p = t->lists[LIST_EVICTABLE].head;
+	static const int lists[] = { LIST_EVICTABLE, LIST_PEER };
 
-	while (p != NULL) {
-		struct fnode *next = p->next;
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		struct fnode *p = t->lists[lists[l]].head;
 
-		if (now_ms > p->f.last_ms && now_ms - p->f.last_ms > max_idle_ms)
-			node_remove(t, p);
-		p = next;
+		while (p != NULL) {
+			struct fnode *next = p->next;
+
+			if (now_ms > p->f.last_ms &&
+			    now_ms - p->f.last_ms > max_idle_ms)
+				node_remove(t, p);
+			p = next;
+		}
 	}
 }
 

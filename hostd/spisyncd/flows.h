@@ -70,6 +70,7 @@ struct flow {
 	char flightrec[256];            /* latest recording (.pcap), "" none */
 	/* recovery.c's bookkeeping (monotonic ms) */
 	bool rekey_transient;           /* TRANSIENT because of a rekey */
+	bool from_peer;                 /* its source is a configured peer */
 	uint64_t action_ms;             /* latest recovery action */
 	uint64_t child_up_ms;           /* CHILD SA up after it (0: not yet) */
 	uint64_t retry_ms;              /* STUCK: decide again from (0: now) */
@@ -127,6 +128,10 @@ int flow_time_str(uint64_t wall_ns, char *buf, size_t len);
  * caller owns the result (json_object_put). NULL on allocation failure. */
 struct json_object *flows_json_object(struct flow_table *t);
 /* the same, written to out with a newline. 0 or -1. */
+/* The flow's source is a configured peer: evicted only after every flow
+ * from other sources (flow_table_set_from_peer is how it is set). */
+void flow_table_set_from_peer(struct flow_table *t, struct flow *f,
+    bool from_peer);
 int flows_json(struct flow_table *t, FILE *out);
 
 #endif

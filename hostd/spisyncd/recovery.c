@@ -475,6 +475,7 @@ sa_miss(struct recovery *r, const struct spisync_event *ev, uint64_t now_ms,
 		const struct sd_peer *p = flow_peer(r, f);
 
 		snprintf(f->peer, sizeof(f->peer), "%s", p ? p->name : "");
+		flow_table_set_from_peer(r->flows, f, p != NULL);
 		f->first_wall_ns = f->class_since_wall_ns = wall_ns;
 		f->episodes = 1;
 	}

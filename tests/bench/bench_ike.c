@@ -64,6 +64,13 @@ struct side_ctx {
 	enum side me;
 };
 
+static size_t
+addr_len(const struct sockaddr *a)
+{
+	return a->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+}
+
 static int
 op_send(void *ctx, const struct sockaddr *local, const struct sockaddr *remote,
     const uint8_t *data, size_t len)
@@ -83,8 +90,8 @@ op_send(void *ctx, const struct sockaddr *local, const struct sockaddr *remote,
 	m->to = s->me == INITIATOR ? RESPONDER : INITIATOR;
 	memset(&m->local, 0, sizeof(m->local));
 	memset(&m->remote, 0, sizeof(m->remote));
-	memcpy(&m->local, local, sizeof(struct sockaddr_in));
-	memcpy(&m->remote, remote, sizeof(struct sockaddr_in));
+	memcpy(&m->local, local, addr_len(local));
+	memcpy(&m->remote, remote, addr_len(remote));
 	memcpy(m->data, data, len);
 	m->len = len;
 	return 0;

@@ -568,6 +568,43 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
+/* A flood of spoofed sources (10,000 new flows a second, more than the
+ * table holds in a second) must not evict a configured peer's flow
+ * between its once-a-second records: it still turns stuck and is acted on,
+ * once. */
+static void
+test_flood_keeps_peer_flow(void **state)
+{
+	struct fake *fk = *state;
+	struct spisync_event ev;
+	uint64_t seed = 0x243f6a8885a308d3ULL, next_tick = 0;
+
+	fk->ike_sa[P_STATIC] = true;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SPISYNC_EV_SA_MISS;
+	ev.dst[0] = 198; ev.dst[1] = 18; ev.dst[3] = 254;
+	for (uint64_t now = 0; now <= 5000; now++) {
+		for (int k = 0; k < 10; k++) {
+			uint64_t x = xorshift(&seed);
+
+			ev.src[0] = 10;
+			ev.src[1] = (uint8_t)(x >> 8);
+			ev.src[2] = (uint8_t)(x >> 16);
+			ev.src[3] = (uint8_t)(x >> 24);
+			ev.spi = (uint32_t)(x >> 32) | 0x100;
+			recovery_event(fk->r, &ev, now, T0_NS + now * 1000000u);
+		}
+		if (now % 1000 == 0)
+			miss(fk, 1, 0xABCD, now);
+		if (now >= next_tick)
+			next_tick = recovery_tick(fk->r, now);
+	}
+	assert_int_equal(fk->n_calls, 1);
+	assert_string_equal(fk->calls[0].what, "notify");
+	assert_int_equal(fk->calls[0].spi, 0xABCD);
+	assert_int_equal(flow_of(fk, 0, 1, 0xABCD)->cls, FLOW_RECOVERING);
+}
+
 static void
 test_spoofed_flood(void **state)
 {
@@ -1073,6 +1110,7 @@ main(void)
 		T(test_stuck_in_card_time),
 		T(test_unconfigured_never_sends),
 		T(test_spoofed_flood),
+		T(test_flood_keeps_peer_flow),
 		T(test_interval_per_peer),
 		T(test_child_up_inside_op),
 		T(test_recovered),
