@@ -93,6 +93,19 @@ int ike_child_choose(const struct sd_peer *peer, const struct ike_sa_pl *sa,
 	return -1;
 }
 
+void ike_w_chosen_esp(struct ike_w *w, const struct ike_prop *chosen,
+    uint32_t spi_in)
+{
+	struct ike_sa_pl sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.p[0] = *chosen;
+	sa.p[0].spi_size = 4;
+	ike_put_be32(sa.p[0].spi, spi_in);
+	sa.n = 1;
+	ike_w_sa(w, &sa);
+}
+
 void ike_child_offer(const struct sd_peer *peer, uint32_t spi_in,
     struct ike_sa_pl *out)
 {

@@ -282,18 +282,24 @@ size_t ike_half_open(const struct ike_engine *e)
 	return n;
 }
 
+/* sa belongs to peer (NULL: any) and has its remote at addr's IP (NULL:
+ * any) */
+static bool sa_of(const struct ike_sa *sa, const struct sd_peer *peer,
+    const struct sockaddr *addr)
+{
+	if (peer != NULL && strcmp(sa->peer_name, peer->name) != 0)
+		return false;
+	return addr == NULL ||
+	    addr_ip_equal((const struct sockaddr *)&sa->remote, addr);
+}
+
 struct ike_sa *ike_find_peer_sa(const struct ike_engine *e,
     const struct sd_peer *peer, const struct sockaddr *addr)
 {
 	struct ike_sa *sa, *best = NULL;
 
 	for (sa = e->sas; sa != NULL; sa = sa->next) {
-		if (sa->state != IKE_S_ESTABLISHED)
-			continue;
-		if (peer != NULL && strcmp(sa->peer_name, peer->name) != 0)
-			continue;
-		if (addr != NULL &&
-		    !addr_ip_equal((const struct sockaddr *)&sa->remote, addr))
+		if (sa->state != IKE_S_ESTABLISHED || !sa_of(sa, peer, addr))
 			continue;
 		/* the newest one */
 		if (best == NULL || sa->established_ms > best->established_ms)
@@ -1022,12 +1028,7 @@ void ike_engine_peer_state(const struct ike_engine *e,
 
 	memset(out, 0, sizeof(*out));
 	for (sa = e->sas; sa != NULL; sa = sa->next) {
-		if (sa->state == IKE_S_DEAD)
-			continue;
-		if (peer != NULL && strcmp(sa->peer_name, peer->name) != 0)
-			continue;
-		if (addr != NULL &&
-		    !addr_ip_equal((const struct sockaddr *)&sa->remote, addr))
+		if (sa->state == IKE_S_DEAD || !sa_of(sa, peer, addr))
 			continue;
 		if (sa->state == IKE_S_ESTABLISHED)
 			out->ike_sa = true;

@@ -255,6 +255,9 @@ int ike_child_choose(const struct sd_peer *peer, const struct ike_sa_pl *sa,
     struct ike_prop *chosen, uint16_t *keybits, bool *esn);
 void ike_child_offer(const struct sd_peer *peer, uint32_t spi_in,
     struct ike_sa_pl *out);
+/* The SA payload answering with the proposal chosen, our SPI in it */
+void ike_w_chosen_esp(struct ike_w *w, const struct ike_prop *chosen,
+    uint32_t spi_in);
 /* Responder: the offered selectors narrowed to ours (RFC 7296 2.9). */
 int ike_ts_narrow(const struct ike_ts_pl *offered, const struct sd_ts *ours,
     size_t n_ours, struct ike_ts *out, size_t *n_out);

@@ -112,7 +112,7 @@ void ike_xauth_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	size_t want_len = sizeof(want), mine_len = sizeof(mine), idr_len;
 	struct ike_w w;
 	uint16_t child_err = 0;
-	struct ike_sa_pl offered, resp_sa;
+	struct ike_sa_pl offered;
 	struct ike_ts_pl tsi, tsr;
 	struct ike_ts ts_remote[IKE_MAX_TS], ts_local[IKE_MAX_TS];
 	size_t n_remote = 0, n_local = 0;
@@ -190,12 +190,7 @@ void ike_xauth_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 	ike_w_auth(&w, 2, mine, mine_len);
 	explicit_bzero(mine, sizeof(mine));
 	if (c != NULL) {
-		memset(&resp_sa, 0, sizeof(resp_sa));
-		resp_sa.p[0] = chosen;
-		resp_sa.p[0].spi_size = 4;
-		ike_put_be32(resp_sa.p[0].spi, spi_in);
-		resp_sa.n = 1;
-		ike_w_sa(&w, &resp_sa);
+		ike_w_chosen_esp(&w, &chosen, spi_in);
 		ike_w_ts(&w, IKE_PL_TSI, ts_remote, n_remote);
 		ike_w_ts(&w, IKE_PL_TSR, ts_local, n_local);
 	} else {

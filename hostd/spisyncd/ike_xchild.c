@@ -32,7 +32,7 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 {
 	const struct sd_peer *peer = sa->peer;
 	const struct ike_pl_ref *r_sa, *r_ni, *r_tsi, *r_tsr;
-	struct ike_sa_pl offered, resp_sa;
+	struct ike_sa_pl offered;
 	struct ike_ts_pl tsi, tsr;
 	struct ike_ts ts_remote[IKE_MAX_TS], ts_local[IKE_MAX_TS];
 	size_t n_remote = 0, n_local = 0, i;
@@ -121,12 +121,7 @@ void ike_xchild_request_in(struct ike_sa *sa, const struct ike_hdr *h,
 		old->rekey_ms = 0;
 	}
 	ike_w_init(&w, inner, sizeof(inner));
-	memset(&resp_sa, 0, sizeof(resp_sa));
-	resp_sa.p[0] = chosen;
-	resp_sa.p[0].spi_size = 4;
-	ike_put_be32(resp_sa.p[0].spi, spi_in);
-	resp_sa.n = 1;
-	ike_w_sa(&w, &resp_sa);
+	ike_w_chosen_esp(&w, &chosen, spi_in);
 	ike_w_nonce(&w, nr, sizeof(nr));
 	ike_w_ts(&w, IKE_PL_TSI, ts_remote, n_remote);
 	ike_w_ts(&w, IKE_PL_TSR, ts_local, n_local);
