@@ -459,6 +459,37 @@ def scenario(env):
     rc = d3.wait(60)
     check(rc == 0, "restart after SIGTERM: exit %d, want 0" % rc)
 
+    # SIGKILL leaves the card's event ring enabled, pointing at the dead
+    # daemon's memory: the next one takes it over, and reads back from the
+    # card's event history the misses the dead one never saw (flow E's only
+    # record went into the dead ring: without the history it is never seen)
+    d4 = env.start_daemon("d4")
+    wait_for(lambda: os.path.exists(env.ctl), 60, "daemon d4", d4)
+    d4.kill()
+    d4.wait(30)
+    spi_e = 0x0000E0E0
+    env.replay([esp_frame(STATIC, LOCAL, spi_e, 1)], "flow_e")
+    d5 = env.start_daemon("d5")
+
+    def e_known():
+        # d4's socket file is still there until d5 replaces it
+        try:
+            return (STATIC, LOCAL, "0x0000E0E0") in flows_by_key(
+                ctl_request(env.ctl, "show flows"))
+        except OSError:
+            return False
+    wait_for(e_known, 60, "daemon d5 to know flow E from the card's history",
+             d5)
+    text = env.stderr_of("d5")
+    check("took the event ring over" in text and
+          "read back from the card's event history" in text,
+          "takeover: the log says nothing of it: %r" % text[-600:])
+    check(inv_spi_line(STATIC, LOCAL, spi_e) in text,
+          "takeover: no RECVD_PKT_INV_SPI line for flow E")
+    d5.send_signal(signal.SIGTERM)
+    rc = d5.wait(60)
+    check(rc == 0, "after a takeover, SIGTERM: exit %d, want 0" % rc)
+
     # without -f: the starting process exits 0 once the daemon is up; the
     # daemon runs on in its own session in /, with its pid file
     pidfile = os.path.join(env.tmp, "spisyncd.pid")
