@@ -18,6 +18,7 @@ cli_usage(FILE *fp)
 	fputs(
 "usage: spisyncctl [-d DEVICE] [--json] show drops | show sa | show events | show card\n"
 "       spisyncctl [-s SOCKET] [--json] show ike | show flows | show peers\n"
+"       spisyncctl [-s SOCKET] rekey PEER | rekey-ike PEER | initiate PEER\n"
 "       spisyncctl [-d DEVICE] --prometheus show drops | show sa\n"
 "       spisyncctl [-d DEVICE] clear counters\n"
 "       spisyncctl [-d DEVICE] sa add spi SPI dst ADDR aead KEYSALT ICVBITS [esn]\n"
@@ -49,6 +50,9 @@ cli_usage(FILE *fp)
 "show ike        spisyncd's IKE SAs and their CHILD SAs\n"
 "show flows      spisyncd's invalid-SPI flows: class, history, recoveries\n"
 "show peers      spisyncd's configured peers and their state\n"
+"rekey PEER      spisyncd rekeys the peer's CHILD SAs (make-before-break)\n"
+"rekey-ike PEER  spisyncd rekeys its IKE SA with the peer\n"
+"initiate PEER   spisyncd brings up an IKE SA and a CHILD SA with a static peer\n"
 "sa add          install an inbound SA (AES-GCM, RFC 4106). KEYSALT is the key\n"
 "                followed by the 4-byte salt in hex, as `ip xfrm state add ...\n"
 "                aead 'rfc4106(gcm(aes))' 0x... 128` takes it: 20 bytes\n"
@@ -77,7 +81,8 @@ bool
 cli_is_daemon_verb(enum ctl_verb verb)
 {
 	return verb == CTL_SHOW_IKE || verb == CTL_SHOW_FLOWS ||
-	    verb == CTL_SHOW_PEERS;
+	    verb == CTL_SHOW_PEERS || verb == CTL_REKEY || verb == CTL_REKEY_IKE ||
+	    verb == CTL_INITIATE;
 }
 
 /* "show WHAT" */
@@ -119,6 +124,23 @@ parse_command(int argc, char *const argv[], struct ctl_cmd *cmd, char *err,
 		if (argc > 2)
 			return ctl_fail(err, errlen, "show %s: unexpected '%s'", argv[1],
 			    argv[2]);
+		return 0;
+	}
+	if (strcmp(argv[0], "rekey") == 0 || strcmp(argv[0], "rekey-ike") == 0 ||
+	    strcmp(argv[0], "initiate") == 0) {
+		if (argc < 2 || argv[1][0] == '\0')
+			return ctl_fail(err, errlen, "%s: needs a PEER (its [peer NAME] "
+			    "in spisyncd's configuration)", argv[0]);
+		if (argc > 2)
+			return ctl_fail(err, errlen, "%s %s: unexpected '%s'", argv[0],
+			    argv[1], argv[2]);
+		/* one request line: the name must not end it early */
+		if (strpbrk(argv[1], "\n\r") != NULL)
+			return ctl_fail(err, errlen, "%s: a peer name has no line "
+			    "break", argv[0]);
+		cmd->verb = argv[0][0] == 'i' ? CTL_INITIATE :
+		    argv[0][5] == '-' ? CTL_REKEY_IKE : CTL_REKEY;
+		cmd->peer = argv[1];
 		return 0;
 	}
 	if (strcmp(argv[0], "clear") == 0) {

@@ -30,6 +30,9 @@ enum ctl_verb {
 	CTL_SHOW_IKE,
 	CTL_SHOW_FLOWS,
 	CTL_SHOW_PEERS,
+	CTL_REKEY,              /* rekey PEER: its CHILD SAs */
+	CTL_REKEY_IKE,          /* rekey-ike PEER */
+	CTL_INITIATE,           /* initiate PEER */
 };
 
 struct ctl_cmd {
@@ -40,6 +43,7 @@ struct ctl_cmd {
 	struct spisync_sa sa;   /* CTL_SA_ADD (holds the key: cleanse it) */
 	int key_arg;            /* CTL_SA_ADD: argv index of the hex key, or -1 */
 	struct sa_del_args del; /* CTL_SA_DEL */
+	const char *peer;       /* CTL_REKEY, CTL_REKEY_IKE, CTL_INITIATE */
 };
 
 /* argv as main() gets it; env_device is $SPISYNC_DEVICE (may be NULL).

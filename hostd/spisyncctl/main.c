@@ -301,6 +301,56 @@ show_daemon(const struct ctl_cmd *cmd)
 	return CTL_EXIT_OK;
 }
 
+/* rekey / rekey-ike / initiate PEER: spisyncd starts the exchange and
+ * answers {"ok":true}, or {"error":"..."}; the exchange itself runs on in
+ * the daemon (`show ike` shows how it went). */
+static int
+daemon_action(const struct ctl_cmd *cmd)
+{
+	const char *path = cli_socket(cmd, getenv("SPISYNCD_SOCKET"));
+	const char *word = cmd->verb == CTL_INITIATE ? "initiate" :
+	    cmd->verb == CTL_REKEY_IKE ? "rekey-ike" : "rekey";
+	struct json_object *doc, *v;
+	char request[600], err[CTL_ERR_LEN];
+	char *reply = NULL;
+	size_t len = 0;
+	int n, rc = CTL_EXIT_ERROR;
+
+	n = snprintf(request, sizeof(request), "%s %s", word, cmd->peer);
+	if (n < 0 || (size_t)n >= sizeof(request)) {
+		fprintf(stderr, "spisyncctl: %s: peer name too long\n", word);
+		return CTL_EXIT_USAGE;
+	}
+	switch (daemon_request(path, request, DAEMON_TIMEOUT_MS, &reply, &len,
+	    err, sizeof(err))) {
+	case DAEMON_OK:
+		break;
+	case DAEMON_NOT_RUNNING:
+		fprintf(stderr, "spisyncctl: spisyncd is not running (%s)\n", err);
+		return CTL_EXIT_ERROR;
+	case DAEMON_ERROR:
+	default:
+		fprintf(stderr, "spisyncctl: %s\n", err);
+		return CTL_EXIT_ERROR;
+	}
+	doc = json_tokener_parse(reply);
+	if (doc != NULL && json_object_object_get_ex(doc, "ok", &v) &&
+	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v)) {
+		printf("spisyncd: %s %s: started\n", word, cmd->peer);
+		rc = CTL_EXIT_OK;
+	} else if (doc != NULL && json_object_object_get_ex(doc, "error", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		fprintf(stderr, "spisyncctl: spisyncd: %s\n",
+		    json_object_get_string(v));
+	} else {
+		fprintf(stderr, "spisyncctl: spisyncd's answer to %s is not "
+		    "{\"ok\":true} or {\"error\":...}\n", word);
+	}
+	json_object_put(doc);
+	free(reply);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -320,6 +370,9 @@ main(int argc, char **argv)
 		cli_usage(stdout);
 		return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
 	}
+	if (cmd.verb == CTL_REKEY || cmd.verb == CTL_REKEY_IKE ||
+	    cmd.verb == CTL_INITIATE)
+		return daemon_action(&cmd);
 	if (cli_is_daemon_verb(cmd.verb))
 		return show_daemon(&cmd);
 	/* The key given on the command line is in the process list until we

@@ -608,6 +608,9 @@ test_cli_commands(void **state)
 		{ { "spisyncctl", "sa", "del", "index", "3" }, CTL_SA_DEL },
 		{ { "spisyncctl", "--help" }, CTL_HELP },
 		{ { "spisyncctl", "-h", "show", "nonsense" }, CTL_HELP },
+		{ { "spisyncctl", "rekey", "gw" }, CTL_REKEY },
+		{ { "spisyncctl", "rekey-ike", "gw" }, CTL_REKEY_IKE },
+		{ { "spisyncctl", "initiate", "gw" }, CTL_INITIATE },
 	};
 	char err[CTL_ERR_LEN];
 	struct ctl_cmd cmd;
@@ -621,6 +624,11 @@ test_cli_commands(void **state)
 		a.argv[a.argc] = NULL;
 		assert_int_equal(cli(&a, NULL, &cmd, err), 0);
 		assert_int_equal(cmd.verb, cases[i].verb);
+		if (cmd.verb == CTL_REKEY || cmd.verb == CTL_REKEY_IKE ||
+		    cmd.verb == CTL_INITIATE) {
+			assert_string_equal(cmd.peer, "gw");
+			assert_true(cli_is_daemon_verb(cmd.verb));
+		}
 		assert_int_equal(cmd.format, CTL_FMT_TEXT);
 		assert_string_equal(cmd.device, "sim:/run/spisync/sim.sock");
 		args_free(&a);
@@ -721,6 +729,14 @@ test_cli_errors(void **state)
 		{ { "spisyncctl", "sa", "del" }, "sa del: give spi SPI or index N" },
 		{ { "spisyncctl", "sa", "add", "spi", "1" },
 		  "sa add: spi 1 is reserved (0..255, RFC 4303 2.1); use 256 or more" },
+		{ { "spisyncctl", "rekey" },
+		  "rekey: needs a PEER (its [peer NAME] in spisyncd's configuration)" },
+		{ { "spisyncctl", "initiate", "" },
+		  "initiate: needs a PEER (its [peer NAME] in spisyncd's configuration)" },
+		{ { "spisyncctl", "rekey-ike", "gw", "now" },
+		  "rekey-ike gw: unexpected 'now'" },
+		{ { "spisyncctl", "rekey", "gw\nshow ike" },
+		  "rekey: a peer name has no line break" },
 		{ { "spisyncctl", "monitor" }, "unknown command 'monitor'" },
 		{ { "spisyncctl", "--", "-d", "x" }, "unknown command '-d'" },
 	};
@@ -762,6 +778,7 @@ test_usage(void **state)
 	assert_non_null(strstr(text, "clear counters"));
 	assert_non_null(strstr(text, "sa add spi SPI dst ADDR aead KEYSALT ICVBITS"));
 	assert_non_null(strstr(text, "sa del (spi SPI | index N)"));
+	assert_non_null(strstr(text, "rekey PEER | rekey-ike PEER | initiate PEER"));
 	assert_non_null(strstr(text, "key-file PATH"));
 	assert_non_null(strstr(text, "process list"));
 	assert_non_null(strstr(text, "$SPISYNC_DEVICE"));

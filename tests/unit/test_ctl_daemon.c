@@ -598,6 +598,7 @@ static unsigned servers;
 struct canned {
 	const char *ike, *flows, *peers;
 	bool many_flows;           /* flows: MANY_FLOWS generated */
+	bool actions;              /* rekey, rekey-ike, initiate: peer "gw" */
 };
 
 #define MANY_FLOWS 5000
@@ -609,6 +610,22 @@ on_term(int sig)
 {
 	(void)sig;
 	server_stop = 1;
+}
+
+/* as spisyncd answers them: {"ok":true} for its one peer "gw", else an
+ * error line (the socket turns it into {"error":...}); the request word is
+ * echoed back in the error so the test sees which command arrived */
+static int
+h_action(void *ctx, const char *args, FILE *out)
+{
+	while (*args == ' ')
+		args++;
+	if (strcmp(args, "gw") == 0) {
+		fputs("{\"ok\":true}\n", out);
+		return 0;
+	}
+	fprintf(out, "%s: no peer named \"%s\"\n", (const char *)ctx, args);
+	return -1;
 }
 
 static int
@@ -700,6 +717,13 @@ server_start(const struct canned *c)
 		if (c->peers != NULL)
 			rc |= ctlsock_register(s, "show peers", h_canned,
 			    (void *)c->peers);
+		if (c->actions) {
+			rc |= ctlsock_register(s, "rekey", h_action, "rekey");
+			rc |= ctlsock_register(s, "rekey-ike", h_action,
+			    "rekey-ike");
+			rc |= ctlsock_register(s, "initiate", h_action,
+			    "initiate");
+		}
 		if (rc != 0 || write(ready[1], "r", 1) != 1)
 			_exit(4);
 		close(ready[1]);
@@ -832,7 +856,7 @@ expect(struct result *r, int status, const char *out, const char *err)
 static void
 test_cli_shows(void **state)
 {
-	static const struct canned c = { IKE_DOC, FLOWS_DOC, PEERS_DOC, false };
+	static const struct canned c = { IKE_DOC, FLOWS_DOC, PEERS_DOC, false, false };
 	const pid_t pid = server_start(&c);
 	char flows_nl[sizeof(FLOWS_DOC) + 1];
 	struct result r;
@@ -857,6 +881,32 @@ test_cli_shows(void **state)
 	server_stop_wait(pid);
 }
 
+/* rekey / rekey-ike / initiate PEER: the request line the daemon gets,
+ * its answer turned into one line and the exit status */
+static void
+test_cli_actions(void **state)
+{
+	static const struct canned c = { NULL, NULL, NULL, false, true };
+	const pid_t pid = server_start(&c);
+	struct result r;
+
+	(void)state;
+	run(&r, NULL, "-s", sock_path, "rekey", "gw", NULL);
+	expect(&r, 0, "spisyncd: rekey gw: started\n", "");
+	run(&r, sock_path, "rekey-ike", "gw", NULL);
+	expect(&r, 0, "spisyncd: rekey-ike gw: started\n", "");
+	run(&r, NULL, "-s", sock_path, "initiate", "gw", NULL);
+	expect(&r, 0, "spisyncd: initiate gw: started\n", "");
+	/* the daemon's refusal, with the word it received */
+	run(&r, NULL, "-s", sock_path, "rekey-ike", "nosuch", NULL);
+	expect(&r, 1, "", "spisyncctl: spisyncd: rekey-ike: no peer named "
+	    "\"nosuch\"\n");
+	run(&r, NULL, "-s", sock_path, "initiate", "peer two", NULL);
+	expect(&r, 1, "", "spisyncctl: spisyncd: initiate: no peer named "
+	    "\"peer two\"\n");
+	server_stop_wait(pid);
+}
+
 static void
 test_cli_bad_replies(void **state)
 {
@@ -864,7 +914,7 @@ test_cli_bad_replies(void **state)
 	static const struct canned c = {
 		"{\"ike_sas\":[]} trailing",
 		"{\"flows\":[{\"src\":\"198.18.0.1\"}]," STATS_OK "}",
-		NULL, false };
+		NULL, false, false };
 	const pid_t pid = server_start(&c);
 	struct result r;
 
@@ -938,7 +988,7 @@ test_cli_not_running(void **state)
 static void
 test_cli_many_flows(void **state)
 {
-	static const struct canned c = { NULL, NULL, NULL, true };
+	static const struct canned c = { NULL, NULL, NULL, true, false };
 	const pid_t pid = server_start(&c);
 	size_t n = 0, len = 0;
 	struct result r;
@@ -1008,6 +1058,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_bad_types),
 		cmocka_unit_test(test_cli_shows),
+		cmocka_unit_test(test_cli_actions),
 		cmocka_unit_test(test_cli_bad_replies),
 		cmocka_unit_test(test_cli_not_running),
 		cmocka_unit_test(test_cli_many_flows),
