@@ -3,10 +3,10 @@
 `define SPISYNC_DEFS_VH
 
 `define SPISYNC_MAGIC 32'h53505359
-`define SPISYNC_VERSION 32'h00010000
+`define SPISYNC_VERSION 32'h00010001
 
 // outcome reasons (counter index, tuser and event code)
-`define SPISYNC_NUM_REASONS 18
+`define SPISYNC_NUM_REASONS 19
 `define SPISYNC_R_RX_PACKETS 8'd0
 `define SPISYNC_R_DECRYPTED 8'd1
 `define SPISYNC_R_PASS_THROUGH 8'd2
@@ -25,6 +25,7 @@
 `define SPISYNC_R_TAIL_DROP 8'd15
 `define SPISYNC_R_DUMMY 8'd16
 `define SPISYNC_R_MAC_ERROR 8'd17
+`define SPISYNC_R_CDC_OVERFLOW 8'd18
 
 // AXI4-Lite register byte offsets
 `define SPISYNC_REG_ID 16'h0000

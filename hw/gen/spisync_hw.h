@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define SPISYNC_MAGIC 0x53505359u
-#define SPISYNC_VERSION 0x00010000u
+#define SPISYNC_VERSION 0x00010001u
 
 /* outcome reasons: counter index, tuser OUTCOME and event codes */
 enum spisync_reason {
@@ -27,7 +27,8 @@ enum spisync_reason {
 	SPISYNC_R_TAIL_DROP = 15,
 	SPISYNC_R_DUMMY = 16,
 	SPISYNC_R_MAC_ERROR = 17,
-	SPISYNC_NUM_REASONS = 18
+	SPISYNC_R_CDC_OVERFLOW = 18,
+	SPISYNC_NUM_REASONS = 19
 };
 
 /* the reason's name, exactly as counters are reported */
@@ -50,6 +51,7 @@ static const char *const spisync_reason_name[SPISYNC_NUM_REASONS] = {
 	"TAIL_DROP",
 	"DUMMY",
 	"MAC_ERROR",
+	"CDC_OVERFLOW",
 };
 
 /* 0: counted only (RX_PACKETS), 1: delivered to the host, 2: dropped */
@@ -72,6 +74,7 @@ static const uint8_t spisync_reason_kind[SPISYNC_NUM_REASONS] = {
 	2, /* TAIL_DROP */
 	2, /* DUMMY */
 	2, /* MAC_ERROR */
+	2, /* CDC_OVERFLOW */
 };
 #define SPISYNC_REASON_COUNT_ONLY 0
 #define SPISYNC_REASON_DELIVER 1

@@ -43,6 +43,11 @@ module spisync_card #(
     input  wire                      s_axis_rx_tvalid,
     input  wire                      s_axis_rx_tlast,
     input  wire                      s_axis_rx_tuser,
+    // one pulse per frame dropped whole before it reached the card (the
+    // Alveo kernel's clock-crossing FIFO was full): counted in RX_PACKETS
+    // and CDC_OVERFLOW so that every frame the MAC delivered is in the
+    // books; 0 where the MAC shares the card's clock
+    input  wire                      rx_overflow,
 
     // to the host RX queue
     output wire [DATA_WIDTH-1:0]     m_axis_host_tdata,
@@ -1053,12 +1058,14 @@ host_egress #(
 // ---------------------------------------------------------------------------
 reason_counters #(
     .N(`SPISYNC_NUM_REASONS),
-    .PORTS(4)
+    .PORTS(6)
 ) u_counters (
     .clk(clk),
     .rst(rst),
-    .inc_valid({cnt_out_valid, cnt_drop_valid, in_drop_valid, rx_pulse}),
-    .inc_reason({cnt_out_reason, cnt_drop_reason, in_drop_reason, `SPISYNC_R_RX_PACKETS}),
+    .inc_valid({rx_overflow, rx_overflow, cnt_out_valid, cnt_drop_valid, in_drop_valid,
+                rx_pulse}),
+    .inc_reason({`SPISYNC_R_CDC_OVERFLOW, `SPISYNC_R_RX_PACKETS, cnt_out_reason,
+                 cnt_drop_reason, in_drop_reason, `SPISYNC_R_RX_PACKETS}),
     .snapshot(cnt_snapshot),
     .rd_index(cnt_rd_index),
     .rd_value(cnt_rd_value)

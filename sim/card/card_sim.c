@@ -208,6 +208,11 @@ void card_sim_keep_frame_starts(struct card_sim *c, bool keep)
 	c->ops->keep_frame_starts(c->model, keep);
 }
 
+void card_sim_rx_overflow(struct card_sim *c, unsigned n)
+{
+	c->ops->rx_overflow(c->model, n);
+}
+
 uint64_t card_sim_cycles(const struct card_sim *c)
 {
 	return c->ops->cycles(c->model);

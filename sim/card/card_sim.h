@@ -93,6 +93,10 @@ bool card_sim_frame_start(const struct card_sim *c, uint64_t arrival,
  * false (right after create): a card that runs indefinitely (spisync-sim
  * --socket) would otherwise grow by 8 bytes a frame. */
 void card_sim_keep_frame_starts(struct card_sim *c, bool keep);
+/* Frames dropped before the card (the Alveo kernel's clock-crossing FIFO
+ * was full): n pulses of the card's rx_overflow input, one per clock from
+ * the next stepped clock on, beside whatever is on the wire. */
+void card_sim_rx_overflow(struct card_sim *c, unsigned n);
 
 uint64_t card_sim_cycles(const struct card_sim *c);
 /* Beats sent on the wire so far (the card has no tready: one per clock). */

@@ -49,6 +49,7 @@ struct model {
 	size_t wire_off;          // bytes of wire.front() already sent
 	unsigned gap;             // idle clocks between frames
 	unsigned gap_left;
+	unsigned overflow_left;   // rx_overflow pulses still to give
 
 	unsigned host_ready_pct;
 	uint64_t rng;
@@ -81,6 +82,9 @@ uint64_t next_rand(model *m)
 void drive_wire(model *m)
 {
 	VTOP *t = m->top;
+	t->rx_overflow = m->overflow_left > 0;
+	if (m->overflow_left > 0)
+		m->overflow_left--;
 	t->s_axis_rx_tvalid = 0;
 	t->s_axis_rx_tlast = 0;
 	t->s_axis_rx_tuser = 0;
@@ -232,6 +236,7 @@ static void *create_model(uint8_t *host_mem_buf, size_t host_mem_size)
 	m->wire_off = 0;
 	m->gap = 0;
 	m->gap_left = 0;
+	m->overflow_left = 0;
 	m->host_ready_pct = 100;
 	m->rng = 1;
 	m->host_cur_user = 0;
@@ -289,6 +294,7 @@ static void op_reset(void *p)
 	m->wire.clear();
 	m->wire_off = 0;
 	m->gap_left = 0;
+	m->overflow_left = 0;
 	m->host.clear();
 	m->host_cur.clear();
 	m->starts.clear();
@@ -423,6 +429,12 @@ static void op_keep_frame_starts(void *p, bool keep)
 	}
 }
 
+static void op_rx_overflow(void *p, unsigned n)
+{
+	model *m = static_cast<model *>(p);
+	m->overflow_left += n;
+}
+
 static uint64_t op_cycles(const void *p)
 {
 	return static_cast<const model *>(p)->cycles;
@@ -442,5 +454,5 @@ extern "C" const struct card_sim_ops CARD_OPS = {
 	op_create, op_destroy, op_width, op_reset, op_mmio_read, op_mmio_write,
 	op_push_frame, op_set_gap, op_set_host_ready, op_step, op_busy,
 	op_pull_host, op_host_mem, op_frame_start, op_cycles, op_wire_beats,
-	op_protocol_error, op_create_on, op_keep_frame_starts,
+	op_protocol_error, op_create_on, op_keep_frame_starts, op_rx_overflow,
 };

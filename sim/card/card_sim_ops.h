@@ -33,6 +33,8 @@ struct card_sim_ops {
 	/* false: stop recording frame start clocks (frame_start then answers
 	 * false), so a model that runs indefinitely does not grow */
 	void (*keep_frame_starts)(void *m, bool keep);
+	/* queue n rx_overflow pulses, one per clock from the next clock on */
+	void (*rx_overflow)(void *m, unsigned n);
 };
 
 extern const struct card_sim_ops card_sim_ops_w128;

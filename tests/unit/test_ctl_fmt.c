@@ -674,6 +674,7 @@ static const char drops_table[] =
 	" 15 TAIL_DROP                                 0                    +0\n"
 	" 16 DUMMY                                     0                    +0\n"
 	" 17 MAC_ERROR                                65                    +0\n"
+	" 18 CDC_OVERFLOW                              0                    +0\n"
 	"    total dropped                         64667                    +6\n";
 
 static void
@@ -737,6 +738,7 @@ test_drops_text_first(void **state)
 	    " 15 TAIL_DROP                                 0                     -\n"
 	    " 16 DUMMY                                     0                     -\n"
 	    " 17 MAC_ERROR                                65                     -\n"
+	    " 18 CDC_OVERFLOW                              0                     -\n"
 	    "    total dropped                         64667                     -\n");
 	cap_free(&c);
 }
@@ -836,7 +838,7 @@ test_drops_json(void **state)
 	    "PUNT_FRAGMENT", "PUNT_IPV6_EXT", "SA_NOT_FOUND_V4",
 	    "SA_NOT_FOUND_V6", "SA_NOT_FOUND_NATT_V4", "SA_NOT_FOUND_NATT_V6",
 	    "SPI_RESERVED", "AUTH_FAIL", "REPLAY", "BAD_PADDING", "MALFORMED",
-	    "SA_EXPIRED", "TAIL_DROP", "DUMMY", "MAC_ERROR", NULL);
+	    "SA_EXPIRED", "TAIL_DROP", "DUMMY", "MAC_ERROR", "CDC_OVERFLOW", NULL);
 	check_reason(reasons, "RX_PACKETS", 0, "count", 65600, 100, 70000);
 	check_reason(reasons, "DECRYPTED", 1, "deliver", 900, 90, 1200);
 	check_reason(reasons, "PASS_THROUGH", 2, "deliver", 30, 3, 40);
@@ -857,6 +859,7 @@ test_drops_json(void **state)
 	/* 2^64 - 1 survives as an integer */
 	check_reason(reasons, "MAC_ERROR", 17, "drop", 65, 0,
 	    18446744073709551615u);
+	check_reason(reasons, "CDC_OVERFLOW", 18, "drop", 0, 0, 0);
 
 	totals = jobj(doc, "totals");
 	jkeys(totals, "delivered", "dropped", NULL);
@@ -942,7 +945,8 @@ test_drops_prom(void **state)
 	    "spisync_drops_total{reason=\"sa_expired\"} 0\n"
 	    "spisync_drops_total{reason=\"tail_drop\"} 0\n"
 	    "spisync_drops_total{reason=\"dummy\"} 0\n"
-	    "spisync_drops_total{reason=\"mac_error\"} 18446744073709551615\n");
+	    "spisync_drops_total{reason=\"mac_error\"} 18446744073709551615\n"
+	    "spisync_drops_total{reason=\"cdc_overflow\"} 0\n");
 	assert_prom_valid(out);
 	cap_free(&c);
 }

@@ -191,9 +191,9 @@ test_open_identity_mismatch(void **state)
 	    "spisync card: ID reads 0x12345678, expected 0x53505359");
 	open_expect(SPISYNC_REG_VERSION, 0x00020000, -EPROTO, "loop:test has "
 	    "register map version 0x00020000, this libspisync speaks "
-	    "0x00010000");
+	    "0x00010001");
 	open_expect(SPISYNC_REG_CAP_REASONS, SPISYNC_NUM_REASONS - 1, -EPROTO,
-	    "CAP_REASONS 17");
+	    "CAP_REASONS 18");
 	open_expect(SPISYNC_REG_CAP_REASONS, 33, -EPROTO, "CAP_REASONS 33");
 	open_expect(SPISYNC_REG_CAP_SA_ENTRIES, 0, -EPROTO, "CAP_SA_ENTRIES 0");
 	open_expect(SPISYNC_REG_CAP_SA_ENTRIES, 65537, -EPROTO,
@@ -1683,7 +1683,8 @@ test_decode(void **state)
 	assert_string_equal(spisync_reason_str(0), "RX_PACKETS");
 	assert_string_equal(spisync_reason_str(5), "SA_NOT_FOUND_V4");
 	assert_string_equal(spisync_reason_str(17), "MAC_ERROR");
-	assert_null(spisync_reason_str(18));
+	assert_string_equal(spisync_reason_str(18), "CDC_OVERFLOW");
+	assert_null(spisync_reason_str(19));
 }
 
 int
