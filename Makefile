@@ -50,6 +50,9 @@ help:
 	@echo "  make synth   Yosys synth_xilinx (xcup, -nowidelut) of the GCM core, LANES=1 and 4"
 	@echo "  make bench   cycle counts, throughput, resources and timing (docs/bench.md)"
 	@echo "  make demo    the end-to-end demo (simulation)"
+	@echo "  make alveo-check  the Alveo kernel's descriptions agree (kernel.xml, Tcl, RTL, link configs)"
+	@echo "  make xo      package the Vitis RTL kernel (needs Vivado; docs/deploy-alveo.md)"
+	@echo "  make xclbin PLATFORM=u250|u280|u55c VNX_DIR=...  link it with the CMAC kernels (needs v++)"
 	@echo "  make clean   remove $(BUILD)/"
 
 deps:

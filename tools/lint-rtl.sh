@@ -62,6 +62,14 @@ for f in $srcs; do
 		lint "$top" -GSETS=8
 		lint "$top" -GSETS=4096
 		;;
+	axis_async_fifo)
+		# frame mode (RX, the default) and backpressure (TX) at the
+		# product's size, and small odd shapes of both
+		lint "$top"
+		lint "$top" -GFRAME_DROP=0
+		lint "$top" -GFRAME_DROP=1 -GDEPTH=16 -GDATA_WIDTH=64 -GUSER_WIDTH=3
+		lint "$top" -GFRAME_DROP=0 -GDEPTH=4 -GDATA_WIDTH=8 -GDROP_W=2
+		;;
 	aes_enc_pipe)
 		lint "$top" -GSTATES=1
 		lint "$top" -GSTATES=6 -GSIDE_WIDTH=64
