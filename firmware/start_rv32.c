@@ -1,9 +1,11 @@
 /*
  * spisync firmware -- the entry point on the card's rv32imc soft core.
  *
- * Memory (firmware/rv32.ld): one local RAM from address 0 holding code,
- * data, .bss and the stack; the loader writes the ELF's loadable segments
- * into it and releases the core from reset at _start (address 0).
+ * Memory (firmware/rv32.ld, hardware hw/cpu/ctl_cpu.v): a code ROM at 0
+ * (block RAM the bitstream fills from this ELF: .text, .rodata, the image
+ * of .data) and a data RAM at 0x00100000 (UltraRAM, no initial contents:
+ * .data, .bss, the stack). The core leaves reset at _start (address 0);
+ * _start copies .data's image and zeroes .bss, on every start.
  *
  * The card's control port: SPISYNC_FW_REG_BASE is where the soft core sees
  * the card's AXI4-Lite register map (docs/register-map.md) on its data bus:
@@ -38,8 +40,8 @@
 void rv32_main(void);
 
 /*
- * Reset and trap entry: global and stack pointers, trap vector, .bss
- * zeroed, then rv32_main. The CSR accesses are spelled with .insn so the
+ * Reset and trap entry: global and stack pointers, trap vector, .data
+ * copied from its image in the code ROM, .bss zeroed, then rv32_main. The CSR accesses are spelled with .insn so the
  * file assembles with -march=rv32imc (Zicsr is not named there; every core
  * with a trap vector and a cycle counter has it).
  */
@@ -56,11 +58,24 @@ __asm__(
 	"	la t0, _start\n"
 	/* csrrw x0, mtvec, t0 */
 	"	.insn i 0x73, 1, x0, t0, 0x305\n"
-	"	la t0, __bss_start\n"
+	"	la t0, __data_start\n"
+	"	la t1, __data_end\n"
+	"	la t2, __data_load\n"
+	"4:	bgeu t0, t1, 5f\n"
+	"	lw t3, 0(t2)\n"
+	"	sw t3, 0(t0)\n"
+	"	addi t0, t0, 4\n"
+	"	addi t2, t2, 4\n"
+	"	j 4b\n"
+	"5:	la t0, __bss_start\n"
 	"	la t1, __bss_end\n"
+	/* 16 bytes a pass (rv32.ld aligns .bss to 16): .bss is over 500 KiB */
 	"1:	bgeu t0, t1, 2f\n"
 	"	sw zero, 0(t0)\n"
-	"	addi t0, t0, 4\n"
+	"	sw zero, 4(t0)\n"
+	"	sw zero, 8(t0)\n"
+	"	sw zero, 12(t0)\n"
+	"	addi t0, t0, 16\n"
 	"	j 1b\n"
 	"2:	call rv32_main\n"
 	"3:	j 3b\n"

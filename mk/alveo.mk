@@ -19,7 +19,7 @@
 ALVEO_DIR       := $(BUILD)/alveo
 ALVEO_XO        := $(ALVEO_DIR)/spisync.xo
 ALVEO_XML       := hw/alveo/kernel.xml
-ALVEO_SRCS      := $(wildcard hw/alveo/*.v) $(RTL_SRCS) hw/gen/spisync_defs.vh hw/rtl/card_internal.vh \
+ALVEO_SRCS      := $(wildcard hw/alveo/*.v) $(wildcard hw/cpu/*.v) $(RTL_SRCS) hw/gen/spisync_defs.vh hw/rtl/card_internal.vh \
                    hw/alveo/package_xo.tcl $(ALVEO_XML)
 ALVEO_CARDS     := u250 u280 u55c
 VIVADO          ?= vivado
@@ -53,7 +53,8 @@ $(ALVEO_XO): $(ALVEO_SRCS)
 		echo "make xo: vivado not found: install Vitis 2022.2 (it includes Vivado) and source"; \
 		echo "         <install dir>/Vitis/2022.2/settings64.sh, or pass VIVADO=/path/to/vivado"; exit 1; }
 	@python3 hw/tools/gen_kernel_xml.py --check $(SPEC) $(ALVEO_XML)
-	@mkdir -p $(ALVEO_DIR)
+	@mkdir -p $(ALVEO_DIR)/pack
+	cp $(FW_HEX) $(ALVEO_DIR)/pack/spisync_fw.mem
 	cd $(ALVEO_DIR) && $(VIVADO) -mode batch -nojournal -log package_xo.log \
 		-source $(CURDIR)/hw/alveo/package_xo.tcl -tclargs $(abspath $(ALVEO_XO)) $(abspath $(ALVEO_DIR))/pack $(ALVEO_PART) \
 		|| { echo "make xo: Vivado failed, see $(ALVEO_DIR)/package_xo.log"; exit 1; }

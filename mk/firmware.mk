@@ -60,7 +60,7 @@ firmware-size: $(FW_ELF)
 	@$(FW_SIZE) $(FW_ELF) | awk 'NR == 2 { \
 		print "## Controller firmware (firmware/, rv32imc, -Os)"; print ""; \
 		print "`$(FW_SIZE)` of spisync-fw.elf. bss: struct fw for up to 4096 SAs, the placement"; \
-		print "search queue and the 8 KiB stack (RAM 1 MiB, firmware/rv32.ld)."; print ""; \
+		print "search queue and the 8 KiB stack (32 KiB code ROM + 576 KiB data RAM, firmware/rv32.ld)."; print ""; \
 		print "| text (bytes) | data (bytes) | bss (bytes) | total (bytes) |"; \
 		print "|---|---|---|---|"; \
 		printf "| %d | %d | %d | %d |\n\n", $$1, $$2, $$3, $$4 }'

@@ -183,6 +183,10 @@ def run_tcl_mock(ck, rtl):
         env = dict(os.environ, MOCK_LOG=log, MOCK_XO=os.path.join(tmp, "out", "spisync.xo"),
                    MOCK_BUILD=os.path.join(tmp, "build"),
                    MOCK_SCRIPT=ck.path("hw", "alveo", "package_xo.tcl"))
+        # the firmware image make xo puts into BUILD_DIR (contents unused)
+        os.makedirs(env["MOCK_BUILD"], exist_ok=True)
+        with open(os.path.join(env["MOCK_BUILD"], "spisync_fw.mem"), "w", encoding="utf-8") as f:
+            f.write("00000013\n")
         r = subprocess.run([tclsh, mock], env=env, capture_output=True, text=True, timeout=60)
         try:
             with open(log, encoding="utf-8") as f:
@@ -202,6 +206,7 @@ def run_tcl_mock(ck, rtl):
 # ---------------------------------------------------------------------------
 def read_rtl(ck, cache):
     srcs = sorted(os.path.join("hw", "rtl", f) for f in os.listdir(ck.path("hw", "rtl")) if f.endswith(".v"))
+    srcs += sorted(os.path.join("hw", "cpu", f) for f in os.listdir(ck.path("hw", "cpu")) if f.endswith(".v"))
     srcs += sorted(os.path.join("hw", "alveo", f) for f in os.listdir(ck.path("hw", "alveo")) if f.endswith(".v"))
     key = tuple(ck.read(s) for s in srcs)
     if cache is not None and cache.get("key") == key:
@@ -562,7 +567,8 @@ def check_mock(ck, log, kx, ring, ctrl_range, busifs, resets, rtl):
         if os.path.realpath(kxml) != os.path.realpath(ck.path("hw", "alveo", "kernel.xml")):
             ck.fail(f"package_xo.tcl dry run: package_xo -kernel_xml {kxml} is not hw/alveo/kernel.xml")
     added = {ln.split(" ", 1)[1] for ln in log if ln.startswith("add_file ")}
-    for need in ["spisync.v", "spisync_card.v", "spisync_defs.vh", "card_internal.vh"]:
+    for need in ["spisync.v", "spisync_card.v", "ctl_cpu.v", "axil_arb.v", "spisync_defs.vh",
+                 "card_internal.vh", "spisync_fw.mem"]:
         if need not in added:
             ck.fail(f"package_xo.tcl dry run: {need} not added to the packaging project")
     removed = {ln.split()[1] for ln in log if ln.startswith("remove_user_parameter ")}
@@ -717,9 +723,9 @@ MUTATIONS = [
 
 
 def copy_tree(src, dst):
-    for d in ("hw/alveo", "hw/alveo/link", "hw/rtl", "hw/gen", "driver"):
+    for d in ("hw/alveo", "hw/alveo/link", "hw/rtl", "hw/cpu", "hw/gen", "driver"):
         os.makedirs(os.path.join(dst, d), exist_ok=True)
-    for d in ("hw/alveo", "hw/alveo/link", "hw/rtl", "hw/gen"):
+    for d in ("hw/alveo", "hw/alveo/link", "hw/rtl", "hw/cpu", "hw/gen"):
         for f in os.listdir(os.path.join(src, d)):
             p = os.path.join(src, d, f)
             if os.path.isfile(p):

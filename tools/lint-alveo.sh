@@ -6,9 +6,11 @@
 #                                    and 1 (two runs side by side); any
 #                                    warning fails
 #   tools/lint-alveo.sh --yosys DIR  Yosys 0.23 reads and elaborates the
-#                                    wrapper and the FIFOs (the card as a
-#                                    black box of its ports: its own synthesis
-#                                    is tools/synth.sh's), for RX_ASYNC = 0 and
+#                                    wrapper, the FIFOs and the arbiter (the
+#                                    card and the controller as black boxes of
+#                                    their ports: their own syntheses are
+#                                    tools/synth.sh's and make cpu-synth's),
+#                                    for RX_ASYNC = 0 and
 #                                    1: hierarchy -check, proc, check -assert,
 #                                    no latch, the X_INTERFACE_* packaging
 #                                    attributes kept on the 4 clock/reset
@@ -25,15 +27,16 @@ if [ "${1:-}" = "--yosys" ]; then
 	for rx in 0 1; do
 		log=$out/yosys_rx_async$rx.log
 		if ! "$yosys" -q -l "$log" -p "
-			read_verilog -lib -Ihw/gen -Ihw/rtl hw/rtl/spisync_card.v;
-			read_verilog -Ihw/gen -Ihw/rtl hw/rtl/axis_async_fifo.v hw/alveo/spisync.v;
+			read_verilog -lib -Ihw/gen -Ihw/rtl hw/rtl/spisync_card.v hw/cpu/ctl_cpu.v;
+			read_verilog -Ihw/gen -Ihw/rtl hw/rtl/axis_async_fifo.v hw/cpu/axil_arb.v hw/alveo/spisync.v;
 			chparam -set RX_ASYNC $rx $top;
 			hierarchy -check -top $top;
 			proc;
 			select -assert-none t:\$dlatch t:\$adlatch t:\$_DLATCH_*_;
 			opt_clean; check -assert;
 			select -assert-count 4 $top/a:X_INTERFACE_INFO;
-			select -assert-count 1 $top/t:spisync_card" >/dev/null 2>&1; then
+			select -assert-count 1 $top/t:spisync_card;
+			select -assert-count 1 $top/t:ctl_cpu" >/dev/null 2>&1; then
 			echo "lint-alveo: Yosys FAILED for RX_ASYNC=$rx (see $log)"
 			grep -E "ERROR|Assert|Warning" "$log" | head -5
 			exit 1
@@ -43,7 +46,7 @@ if [ "${1:-}" = "--yosys" ]; then
 	exit 0
 fi
 
-srcs="$(ls hw/rtl/*.v) $(ls hw/alveo/*.v)"
+srcs="$(ls hw/rtl/*.v) $(ls hw/cpu/*.v) $(ls hw/alveo/*.v)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for rx in 0 1; do

@@ -102,8 +102,18 @@ file delete -force $ip_dir [file join $build_dir pack_prj] [file join $build_dir
 
 create_project -force spisync_pack [file join $build_dir pack_prj] -part $part
 set srcs [concat [lsort [glob [file join $root hw alveo *.v]]] \
+                 [lsort [glob [file join $root hw cpu *.v]]] \
                  [lsort [glob [file join $root hw rtl *.v]]]]
 add_files -norecurse $srcs
+# the controller firmware's code image, read by $readmemh under this name
+# (hw/alveo/spisync.v FW_HEX); `make xo` puts it into BUILD_DIR from
+# `make firmware-hex`. A .mem file is a memory initialization file to
+# Vivado: imported into the IP with the sources.
+set fw_mem [file join $build_dir spisync_fw.mem]
+if {![file exists $fw_mem]} {
+    fail "$fw_mem missing: the firmware image (make firmware-hex, then make xo)"
+}
+add_files -norecurse [list $fw_mem]
 set hdrs [list [file join $root hw gen spisync_defs.vh] [file join $root hw rtl card_internal.vh]]
 add_files -norecurse $hdrs
 set_property file_type {Verilog Header} [get_files $hdrs]
