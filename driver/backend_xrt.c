@@ -15,6 +15,12 @@
  * xrtKernelReadRegister/xrtKernelWriteRegister. XRT 2.13 offers no other
  * register access in C (experimental/xrt_ip.h is C++ only).
  *
+ * Known limitation: XRT 2.13's xrtPLKernelOpen (xrt::kernel) refuses an
+ * ap_ctrl_none compute unit (ENOTSUP, "AP_CTRL_NONE is only supported by
+ * XRT native API xrt::ip"), and the card's kernel is ap_ctrl_none
+ * (hw/alveo/kernel.xml): on a real card open fails there, with that
+ * reason (docs/deploy-alveo.md; not seen on a card, read from XRT).
+ *
  * Shared access: several processes may open one card (spisync.h), so the
  * compute unit is opened shared (xrtPLKernelOpen). XRT allows register
  * access to a shared compute unit only with its xrt.ini option
@@ -28,10 +34,17 @@
  * DMA: host-only buffers (xrtBOAlloc XRT_BO_FLAGS_HOST_ONLY) in the memory
  * bank XRT gives for kernel argument SPISYNC_XRT_RING_ARG, the pointer
  * argument that the kernel.xml associates with the m_axi_ev port
- * (connected to HOST[0] at link time, sp=spisync.m_axi_ev:HOST[0]): the
+ * (connected to HOST[0] at link time, sp=spisync_1.m_axi_ev:HOST[0]): the
  * card writes the event ring straight into host memory. x86 PCIe DMA is
  * cache-coherent: no xrtBOSync is needed between the card's writes and
  * the host's reads.
+ *
+ * What open checks in the xclbin, through XRT's view of it, before the
+ * first register access: the kernel's argument SPISYNC_XRT_RING_ARG sits
+ * at the card's RING_BASE_LO (kernel.xml is generated from the same
+ * spec, so another offset means an xclbin of another register map or of
+ * another kernel of that name), and it has a memory bank. The driver
+ * programs RING_BASE_LO/HI itself; the argument only tells XRT the bank.
  *
  * XRT 2.13 kills the process (std::terminate, SIGABRT) when it cannot load
  * its core library ($XILINX_XRT/lib/libxrt_core.so.2, or the emulation
@@ -55,6 +68,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +112,7 @@ struct xrt_backend {
 	void *core_lib;                /* our reference to XRT's core library */
 	xrtDeviceHandle dev;
 	xrtKernelHandle kernel;
+	int ring_group;                /* XRT's bank of the ring argument */
 	struct spisync_lockfile lock;
 	struct xrt_dma *dmas;
 };
@@ -156,13 +171,24 @@ parse_xrt_arg(const char *arg, unsigned *index, const char **path)
 	return 0;
 }
 
-/* The xclbin must be a readable regular file: said here, in our words,
- * rather than by XRT after the device is open. */
+/* The xclbin must be a readable regular file holding a whole xclbin
+ * container: said here, in our words, rather than by XRT after the device
+ * is open. XRT 2.13's parser checks the "xclbin2" magic but neither the
+ * header's length nor the section table against the file: a truncated
+ * file or a section past its end makes it read past its buffer (seen
+ * with valgrind). So the container is checked here (struct axlf,
+ * xclbin.h); what is inside the sections is left to XRT. */
 static int
 check_xclbin(const char *path, const char *who, char *err, size_t errlen)
 {
+	static const char magic[8] = "xclbin2";
+	const size_t table = offsetof(struct axlf, m_sections);
+	struct axlf top;
+	struct axlf_section_header sh;
 	struct stat st;
-	int fd, e;
+	uint64_t size;
+	uint32_t i, n;
+	int fd, e, rc = -EINVAL;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -172,13 +198,53 @@ check_xclbin(const char *path, const char *who, char *err, size_t errlen)
 		return -e;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
 		spisync_errf(err, errlen, "%s: the xclbin %s is not a regular "
 		    "file", who, path);
-		return -EINVAL;
+		goto out;
 	}
+	size = (uint64_t)st.st_size;
+	if (pread(fd, &top, sizeof(top), 0) != (ssize_t)sizeof(top) ||
+	    memcmp(top.m_magic, magic, sizeof(magic)) != 0) {
+		spisync_errf(err, errlen, "%s: %s is not an xclbin (no "
+		    "\"xclbin2\" header)", who, path);
+		goto out;
+	}
+	n = top.m_header.m_numSections;
+	if (top.m_header.m_length != size) {
+		spisync_errf(err, errlen, "%s: the xclbin %s is damaged: its "
+		    "header says %llu bytes, the file has %llu", who, path,
+		    (unsigned long long)top.m_header.m_length,
+		    (unsigned long long)size);
+		goto out;
+	}
+	if (n == 0 || n > XCLBIN_MAX_NUM_SECTION ||
+	    table + (uint64_t)n * sizeof(sh) > size) {
+		spisync_errf(err, errlen, "%s: the xclbin %s is damaged: %u "
+		    "sections do not fit in its %llu bytes", who, path, n,
+		    (unsigned long long)size);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (pread(fd, &sh, sizeof(sh), (off_t)(table + i *
+		    sizeof(sh))) != (ssize_t)sizeof(sh)) {
+			e = errno;
+			spisync_errf(err, errlen, "%s: cannot read the xclbin "
+			    "%s: %s", who, path, strerror(e));
+			rc = e > 0 ? -e : -EIO;
+			goto out;
+		}
+		if (sh.m_sectionOffset > size ||
+		    sh.m_sectionSize > size - sh.m_sectionOffset) {
+			spisync_errf(err, errlen, "%s: the xclbin %s is "
+			    "damaged: section %u (kind %u) reaches past the "
+			    "end of the file", who, path, i, sh.m_sectionKind);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
 	close(fd);
-	return 0;
+	return rc;
 }
 
 /*
@@ -251,7 +317,7 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 {
 	static const xuid_t no_uuid;
 	xuid_t uuid;
-	uint32_t id;
+	uint32_t id, off;
 	int rc, e;
 
 	errno = 0;
@@ -307,6 +373,38 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 		spisync_errf(err, errlen, "%s: the xclbin on device %u has no "
 		    "kernel \"%s\" XRT can open: %s", x->who, x->index,
 		    SPISYNC_XRT_KERNEL, xrt_said(e));
+		return xrt_errno(e, ENODEV);
+	}
+
+	/* the xclbin's view of the kernel, before touching a register */
+	errno = 0;
+	off = xrtKernelArgOffset(x->kernel, SPISYNC_XRT_RING_ARG);
+	if (off != SPISYNC_REG_RING_BASE_LO) {
+		e = errno;
+		if (off == UINT32_MAX)
+			spisync_errf(err, errlen, "%s: XRT gives no register "
+			    "offset for argument %d of kernel \"%s\": %s",
+			    x->who, SPISYNC_XRT_RING_ARG, SPISYNC_XRT_KERNEL,
+			    xrt_said(e));
+		else
+			spisync_errf(err, errlen, "%s: the xclbin's kernel "
+			    "\"%s\" has argument %d at 0x%x, where this "
+			    "driver's card has the event ring base "
+			    "(RING_BASE_LO) at 0x%x: an xclbin built for "
+			    "another register map", x->who, SPISYNC_XRT_KERNEL,
+			    SPISYNC_XRT_RING_ARG, off,
+			    SPISYNC_REG_RING_BASE_LO);
+		return -EPROTO;
+	}
+	errno = 0;
+	x->ring_group = xrtKernelArgGroupId(x->kernel, SPISYNC_XRT_RING_ARG);
+	if (x->ring_group < 0) {
+		e = errno;
+		spisync_errf(err, errlen, "%s: kernel \"%s\" argument %d (the "
+		    "event ring, m_axi_ev) has no memory bank: %s (link it "
+		    "with sp=%s_1.m_axi_ev:HOST[0])", x->who,
+		    SPISYNC_XRT_KERNEL, SPISYNC_XRT_RING_ARG, xrt_said(e),
+		    SPISYNC_XRT_KERNEL);
 		return xrt_errno(e, ENODEV);
 	}
 
@@ -393,7 +491,7 @@ xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	size_t size;
 	uint64_t addr;
 	void *m;
-	int group, e;
+	int e;
 
 	if (vaddr == NULL || bus_addr == NULL || len == 0 ||
 	    len > SIZE_MAX - XRT_DMA_ALIGN) {
@@ -403,16 +501,6 @@ xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	}
 	size = (len + XRT_DMA_ALIGN - 1) / XRT_DMA_ALIGN * XRT_DMA_ALIGN;
 
-	errno = 0;
-	group = xrtKernelArgGroupId(x->kernel, SPISYNC_XRT_RING_ARG);
-	if (group < 0) {
-		e = errno;
-		spisync_errf(b->err, sizeof(b->err), "%s: kernel \"%s\" "
-		    "argument %d (the event ring, m_axi_ev) has no memory "
-		    "bank: %s", x->who, SPISYNC_XRT_KERNEL,
-		    SPISYNC_XRT_RING_ARG, xrt_said(e));
-		return xrt_errno(e, ENODEV);
-	}
 	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
 		spisync_errf(b->err, sizeof(b->err), "%s: out of memory",
@@ -421,7 +509,7 @@ xrt_dma_alloc(struct spisync_backend *b, size_t len, void **vaddr,
 	}
 	errno = 0;
 	d->bo = xrtBOAlloc(x->dev, size, XRT_BO_FLAGS_HOST_ONLY,
-	    (xrtMemoryGroup)group);
+	    (xrtMemoryGroup)x->ring_group);
 	if (d->bo == NULL) {
 		e = errno;
 		free(d);
@@ -553,6 +641,7 @@ spisync_backend_xrt_open(const char *arg, struct spisync_backend **out,
 	}
 	x->base.ops = &xrt_ops;
 	x->lock.fd = -1;
+	x->ring_group = -1;
 
 	/* everything that can be refused is refused before XRT runs */
 	if (parse_xrt_arg(arg, &x->index, &xclbin) != 0) {

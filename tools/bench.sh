@@ -60,6 +60,7 @@ tools/synth.sh "$out/synth-sta" --sta 1 4 >"$out/sta.txt"
 } >>"$report.tmp"
 
 tools/bench-card.sh "$build" >>"$report.tmp"
+BENCH_ALVEO_TOP=card tools/bench-alveo.sh "$build" >>"$report.tmp"
 tools/bench-events.sh "$build" >>"$report.tmp"
 tools/bench-daemon.sh "$build" >>"$report.tmp"
 ${MAKE:-make} -s --no-print-directory BUILD="$build" firmware-size >>"$report.tmp"

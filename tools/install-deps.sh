@@ -32,6 +32,8 @@ libcharon-extra-plugins
 libstrongswan-standard-plugins
 iputils-ping
 tcpdump
+qemu-system-misc
+tcl
 "
 
 missing=""

@@ -7,7 +7,16 @@
  * would abort the process (no XILINX_XRT, no or a broken core library, an
  * unknown XCL_EMULATION_MODE) is an error message instead; and with XRT
  * able to run, opening a device that is not there fails cleanly, naming
- * the index and XRT's reason, with nothing written to stdout.
+ * the index and XRT's reason, with nothing written to stdout, also with a
+ * real xclbin of the card given; a damaged xclbin is refused before XRT
+ * reads it (XRT 2.13's parser reads past the end of such a file).
+ *
+ * The xclbins come from tests/alveo/mkxclbin.py (built by make into the
+ * directory given as the argument: spisync.xclbin, the card's, and the
+ * broken ones, corrupt-KIND.xclbin). XRT's parser reads them back in
+ * tests/alveo/test_xclbin.c; this test only needs them to be real ones.
+ * tests/unit/test_backend_xrt_fake.c goes past the device open, against a
+ * fake XRT.
  *
  * XRT prints its diagnostics to stderr (a banner, then "[XRT] ERROR: ...").
  * Every open here runs with stdout and stderr redirected into files: the
@@ -42,6 +51,9 @@
 
 #include "backend.h"
 #include "test_tree.h"
+
+/* the directory of the test xclbins (argv[1]) */
+static const char *xclbin_dir;
 
 struct fixture {
 	char root[64];
@@ -282,21 +294,98 @@ test_no_card(void **state)
 	snprintf(path, sizeof(path), "%s/spisync-xrt-0.lock", f->lock);
 	assert_int_equal(access(path, F_OK), 0);
 
-	/* an xclbin that exists gets as far as the device */
-	snprintf(path, sizeof(path), "%s/card.xclbin", f->root);
-	write_file(path, "xclbin2\n");
-	snprintf(arg, sizeof(arg), "7:%s", path);
-	rc = open_dev(f, arg);
-	assert_true(rc < 0);
-	assert_contains(f->err, "xrt:7: XRT cannot open device 7: ");
-	assert_int_equal(f->out[0], '\0');
+	/* the card's xclbin gets as far as the device, and so do one whose
+	 * kernel has another name and one whose metadata is not XML: only
+	 * XRT, with a card, reads inside the sections */
+	static const char *const names[] = {
+		"spisync.xclbin", "other-kernel.xclbin", "corrupt-xml.xclbin",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(arg, sizeof(arg), "7:%s/%s", xclbin_dir, names[i]);
+		rc = open_dev(f, arg);
+		assert_true(rc < 0);
+		assert_null(f->b);
+		assert_contains(f->err, "xrt:7: XRT cannot open device 7: ");
+		assert_int_equal(f->out[0], '\0');
+	}
 	snprintf(path, sizeof(path), "%s/spisync-xrt-7.lock", f->lock);
 	assert_int_equal(access(path, F_OK), 0);
-	assert_null(f->b);
+}
+
+/* ---- a damaged xclbin: refused before XRT reads it ---------------------------- */
+
+static void
+test_damaged_xclbin(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *file, *says;
+	} bad[] = {
+		{ "corrupt-magic.xclbin", "is not an xclbin (no \"xclbin2\" "
+		    "header)" },
+		{ "corrupt-truncate.xclbin", "is damaged: its header says " },
+		{ "corrupt-length.xclbin", "is damaged: its header says " },
+		{ "corrupt-section.xclbin", "is damaged: section 3 (kind 7) "
+		    "reaches past the end of the file" },
+	};
+	char arg[PATH_MAX + 8], path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(arg, sizeof(arg), "0:%s/%s", xclbin_dir, bad[i].file);
+		if (open_dev(f, arg) != -EINVAL)
+			fail_msg("%s accepted: %s", bad[i].file, f->err);
+		assert_null(f->b);
+		assert_contains(f->err, "xrt:0: ");
+		assert_contains(f->err, bad[i].file);
+		assert_contains(f->err, bad[i].says);
+		assert_silent(f);
+	}
+
+	/* shorter than the header, and empty */
+	snprintf(path, sizeof(path), "%s/short.xclbin", f->root);
+	write_file(path, "xclbin2\n");
+	snprintf(arg, sizeof(arg), "0:%s", path);
+	assert_int_equal(open_dev(f, arg), -EINVAL);
+	assert_contains(f->err, "is not an xclbin (no \"xclbin2\" header)");
+	assert_silent(f);
+	write_file(path, "");
+	assert_int_equal(open_dev(f, arg), -EINVAL);
+	assert_contains(f->err, "is not an xclbin");
+	assert_silent(f);
+
+	/* a section table that does not fit: the real header, the count
+	 * raised (m_numSections: the last field of the 152-byte header
+	 * that starts at byte 304, before 4 bytes of padding) */
+	{
+		FILE *in, *out;
+		char buf[4096];
+		size_t n;
+		uint32_t many = 1000;
+
+		snprintf(path, sizeof(path), "%s/spisync.xclbin", xclbin_dir);
+		in = fopen(path, "rb");
+		assert_non_null(in);
+		n = fread(buf, 1, sizeof(buf), in);
+		fclose(in);
+		assert_true(n > 496 && n < sizeof(buf));
+		memcpy(buf + 304 + 152 - 8, &many, sizeof(many));
+		snprintf(path, sizeof(path), "%s/sections.xclbin", f->root);
+		out = fopen(path, "wb");
+		assert_non_null(out);
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+		assert_int_equal(fclose(out), 0);
+		snprintf(arg, sizeof(arg), "0:%s", path);
+		assert_int_equal(open_dev(f, arg), -EINVAL);
+		assert_contains(f->err, "is damaged: 1000 sections do not fit");
+		assert_silent(f);
+	}
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup,
@@ -306,7 +395,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_xrt_unusable, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_xclbin, setup,
+		    teardown),
 	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s XCLBIN_DIR (tests/alveo/mkxclbin.py's "
+		    "xclbins)\n", argv[0]);
+		return 2;
+	}
+	xclbin_dir = argv[1];
 
 	return cmocka_run_group_tests_name("xrt: backend", tests, NULL, NULL);
 }
