@@ -28,7 +28,7 @@ if [ "${1:-}" = "--yosys" ]; then
 		log=$out/yosys_rx_async$rx.log
 		if ! "$yosys" -q -l "$log" -p "
 			read_verilog -lib -Ihw/gen -Ihw/rtl hw/rtl/spisync_card.v hw/cpu/ctl_cpu.v;
-			read_verilog -Ihw/gen -Ihw/rtl hw/rtl/axis_async_fifo.v hw/cpu/axil_arb.v hw/alveo/spisync.v;
+			read_verilog -Ihw/gen -Ihw/rtl hw/rtl/axis_async_fifo.v hw/cpu/axil_arb.v hw/cpu/ctl_port.v hw/alveo/spisync.v;
 			chparam -set RX_ASYNC $rx $top;
 			hierarchy -check -top $top;
 			proc;
@@ -36,7 +36,8 @@ if [ "${1:-}" = "--yosys" ]; then
 			opt_clean; check -assert;
 			select -assert-count 4 $top/a:X_INTERFACE_INFO;
 			select -assert-count 1 $top/t:spisync_card;
-			select -assert-count 1 $top/t:ctl_cpu" >/dev/null 2>&1; then
+			select -assert-count 1 $top/t:*ctl_port*;
+			select -assert-count 1 *ctl_port*/t:ctl_cpu" >/dev/null 2>&1; then
 			echo "lint-alveo: Yosys FAILED for RX_ASYNC=$rx (see $log)"
 			grep -E "ERROR|Assert|Warning" "$log" | head -5
 			exit 1

@@ -279,37 +279,6 @@ endgenerate
 // AXI4-Lite arbiter that lets it and the host (s_axi_control) share the
 // card's one register port: the mailbox is the same registers for both.
 // ---------------------------------------------------------------------------
-wire [15:0] c_awaddr, c_araddr;
-wire        c_awvalid, c_awready, c_wvalid, c_wready, c_bvalid, c_bready;
-wire        c_arvalid, c_arready, c_rvalid, c_rready;
-wire [31:0] c_wdata, c_rdata;
-wire [3:0]  c_wstrb;
-wire [1:0]  c_bresp, c_rresp;
-
-ctl_cpu #(
-    .FW_HEX(FW_HEX)
-) u_ctl (
-    .clk(ap_clk),
-    .rst(rst),
-    .m_axil_awaddr(c_awaddr),
-    .m_axil_awvalid(c_awvalid),
-    .m_axil_awready(c_awready),
-    .m_axil_wdata(c_wdata),
-    .m_axil_wstrb(c_wstrb),
-    .m_axil_wvalid(c_wvalid),
-    .m_axil_wready(c_wready),
-    .m_axil_bresp(c_bresp),
-    .m_axil_bvalid(c_bvalid),
-    .m_axil_bready(c_bready),
-    .m_axil_araddr(c_araddr),
-    .m_axil_arvalid(c_arvalid),
-    .m_axil_arready(c_arready),
-    .m_axil_rdata(c_rdata),
-    .m_axil_rresp(c_rresp),
-    .m_axil_rvalid(c_rvalid),
-    .m_axil_rready(c_rready)
-);
-
 wire [15:0] k_awaddr, k_araddr;
 wire        k_awvalid, k_awready, k_wvalid, k_wready, k_bvalid, k_bready;
 wire        k_arvalid, k_arready, k_rvalid, k_rready;
@@ -317,45 +286,28 @@ wire [31:0] k_wdata, k_rdata;
 wire [3:0]  k_wstrb;
 wire [1:0]  k_bresp, k_rresp;
 
-axil_arb #(
-    .ADDR_W(16)
-) u_arb (
+ctl_port #(
+    .FW_HEX(FW_HEX)
+) u_ctl (
     .clk(ap_clk),
     .rst(rst),
-    .s0_axil_awaddr(s_axi_control_awaddr),
-    .s0_axil_awvalid(s_axi_control_awvalid),
-    .s0_axil_awready(s_axi_control_awready),
-    .s0_axil_wdata(s_axi_control_wdata),
-    .s0_axil_wstrb(s_axi_control_wstrb),
-    .s0_axil_wvalid(s_axi_control_wvalid),
-    .s0_axil_wready(s_axi_control_wready),
-    .s0_axil_bresp(s_axi_control_bresp),
-    .s0_axil_bvalid(s_axi_control_bvalid),
-    .s0_axil_bready(s_axi_control_bready),
-    .s0_axil_araddr(s_axi_control_araddr),
-    .s0_axil_arvalid(s_axi_control_arvalid),
-    .s0_axil_arready(s_axi_control_arready),
-    .s0_axil_rdata(s_axi_control_rdata),
-    .s0_axil_rresp(s_axi_control_rresp),
-    .s0_axil_rvalid(s_axi_control_rvalid),
-    .s0_axil_rready(s_axi_control_rready),
-    .s1_axil_awaddr(c_awaddr),
-    .s1_axil_awvalid(c_awvalid),
-    .s1_axil_awready(c_awready),
-    .s1_axil_wdata(c_wdata),
-    .s1_axil_wstrb(c_wstrb),
-    .s1_axil_wvalid(c_wvalid),
-    .s1_axil_wready(c_wready),
-    .s1_axil_bresp(c_bresp),
-    .s1_axil_bvalid(c_bvalid),
-    .s1_axil_bready(c_bready),
-    .s1_axil_araddr(c_araddr),
-    .s1_axil_arvalid(c_arvalid),
-    .s1_axil_arready(c_arready),
-    .s1_axil_rdata(c_rdata),
-    .s1_axil_rresp(c_rresp),
-    .s1_axil_rvalid(c_rvalid),
-    .s1_axil_rready(c_rready),
+    .s_axil_awaddr(s_axi_control_awaddr),
+    .s_axil_awvalid(s_axi_control_awvalid),
+    .s_axil_awready(s_axi_control_awready),
+    .s_axil_wdata(s_axi_control_wdata),
+    .s_axil_wstrb(s_axi_control_wstrb),
+    .s_axil_wvalid(s_axi_control_wvalid),
+    .s_axil_wready(s_axi_control_wready),
+    .s_axil_bresp(s_axi_control_bresp),
+    .s_axil_bvalid(s_axi_control_bvalid),
+    .s_axil_bready(s_axi_control_bready),
+    .s_axil_araddr(s_axi_control_araddr),
+    .s_axil_arvalid(s_axi_control_arvalid),
+    .s_axil_arready(s_axi_control_arready),
+    .s_axil_rdata(s_axi_control_rdata),
+    .s_axil_rresp(s_axi_control_rresp),
+    .s_axil_rvalid(s_axi_control_rvalid),
+    .s_axil_rready(s_axi_control_rready),
     .m_axil_awaddr(k_awaddr),
     .m_axil_awvalid(k_awvalid),
     .m_axil_awready(k_awready),

@@ -260,8 +260,8 @@ extern "C" void ctl_card_sim_probe(const struct ctl_card_sim *sim, struct ctl_ca
 {
 	const Vctl_card_top_t___024root *r = sim->top->rootp;
 
-	p->pc = r->ctl_card_top__DOT__u_cpu__DOT__u_core__DOT__pc;
-	p->mcause = r->ctl_card_top__DOT__u_cpu__DOT__u_core__DOT__mcause;
-	p->mepc = (uint32_t)r->ctl_card_top__DOT__u_cpu__DOT__u_core__DOT__mepc << 1;
-	p->instret = (uint32_t)r->ctl_card_top__DOT__u_cpu__DOT__u_core__DOT__minstret;
+	p->pc = r->ctl_card_top__DOT__u_ctl__DOT__u_cpu__DOT__u_core__DOT__pc;
+	p->mcause = r->ctl_card_top__DOT__u_ctl__DOT__u_cpu__DOT__u_core__DOT__mcause;
+	p->mepc = (uint32_t)r->ctl_card_top__DOT__u_ctl__DOT__u_cpu__DOT__u_core__DOT__mepc << 1;
+	p->instret = (uint32_t)r->ctl_card_top__DOT__u_ctl__DOT__u_cpu__DOT__u_core__DOT__minstret;
 }

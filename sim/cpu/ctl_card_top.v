@@ -1,7 +1,8 @@
 // spisync -- simulation top of test_cpu_fw: the controller subsystem
-// (hw/cpu/ctl_cpu.v, running the firmware built into its ROM), the 2:1
-// AXI4-Lite arbiter (hw/cpu/axil_arb.v) and the card (hw/rtl/spisync_card.v)
-// as the Alveo kernel connects them: the host's register port (s_axil_*,
+// (hw/cpu/ctl_cpu.v, running the firmware built into its ROM) and the 2:1
+// AXI4-Lite arbiter (hw/cpu/axil_arb.v), both in hw/cpu/ctl_port.v as the
+// kernel instantiates them, and the card (hw/rtl/spisync_card.v), connected
+// as in the Alveo kernel: the host's register port (s_axil_*,
 // the kernel's s_axi_control) and the core's master share the card's one
 // register slave. The card's streams are ports; its event ring master gets
 // an always-ready memory that answers every write OKAY.
@@ -49,39 +50,8 @@ module ctl_card_top #(
     output wire [`SPISYNC_HOST_TUSER_W-1:0] m_axis_host_tuser
 );
 
-// the core's master
-wire [15:0] c_awaddr, c_araddr;
-wire        c_awvalid, c_awready, c_wvalid, c_wready, c_bvalid, c_bready;
-wire        c_arvalid, c_arready, c_rvalid, c_rready;
-wire [31:0] c_wdata, c_rdata;
-wire [3:0]  c_wstrb;
-wire [1:0]  c_bresp, c_rresp;
-
-ctl_cpu #(
-    .FW_HEX (FW_HEX)
-) u_cpu (
-    .clk            (clk),
-    .rst            (rst),
-    .m_axil_awaddr  (c_awaddr),
-    .m_axil_awvalid (c_awvalid),
-    .m_axil_awready (c_awready),
-    .m_axil_wdata   (c_wdata),
-    .m_axil_wstrb   (c_wstrb),
-    .m_axil_wvalid  (c_wvalid),
-    .m_axil_wready  (c_wready),
-    .m_axil_bresp   (c_bresp),
-    .m_axil_bvalid  (c_bvalid),
-    .m_axil_bready  (c_bready),
-    .m_axil_araddr  (c_araddr),
-    .m_axil_arvalid (c_arvalid),
-    .m_axil_arready (c_arready),
-    .m_axil_rdata   (c_rdata),
-    .m_axil_rresp   (c_rresp),
-    .m_axil_rvalid  (c_rvalid),
-    .m_axil_rready  (c_rready)
-);
-
-// the card's slave
+// the card's slave, shared by the host port and the controller (hw/cpu/ctl_port.v,
+// as the kernel instantiates it)
 wire [15:0] k_awaddr, k_araddr;
 wire        k_awvalid, k_awready, k_wvalid, k_wready, k_bvalid, k_bready;
 wire        k_arvalid, k_arready, k_rvalid, k_rready;
@@ -89,62 +59,45 @@ wire [31:0] k_wdata, k_rdata;
 wire [3:0]  k_wstrb;
 wire [1:0]  k_bresp, k_rresp;
 
-axil_arb #(
-    .ADDR_W (16)
-) u_arb (
-    .clk             (clk),
-    .rst             (rst),
-    .s0_axil_awaddr  (s_axil_awaddr),
-    .s0_axil_awvalid (s_axil_awvalid),
-    .s0_axil_awready (s_axil_awready),
-    .s0_axil_wdata   (s_axil_wdata),
-    .s0_axil_wstrb   (4'hF),
-    .s0_axil_wvalid  (s_axil_wvalid),
-    .s0_axil_wready  (s_axil_wready),
-    .s0_axil_bresp   (s_axil_bresp),
-    .s0_axil_bvalid  (s_axil_bvalid),
-    .s0_axil_bready  (s_axil_bready),
-    .s0_axil_araddr  (s_axil_araddr),
-    .s0_axil_arvalid (s_axil_arvalid),
-    .s0_axil_arready (s_axil_arready),
-    .s0_axil_rdata   (s_axil_rdata),
-    .s0_axil_rresp   (s_axil_rresp),
-    .s0_axil_rvalid  (s_axil_rvalid),
-    .s0_axil_rready  (s_axil_rready),
-    .s1_axil_awaddr  (c_awaddr),
-    .s1_axil_awvalid (c_awvalid),
-    .s1_axil_awready (c_awready),
-    .s1_axil_wdata   (c_wdata),
-    .s1_axil_wstrb   (c_wstrb),
-    .s1_axil_wvalid  (c_wvalid),
-    .s1_axil_wready  (c_wready),
-    .s1_axil_bresp   (c_bresp),
-    .s1_axil_bvalid  (c_bvalid),
-    .s1_axil_bready  (c_bready),
-    .s1_axil_araddr  (c_araddr),
-    .s1_axil_arvalid (c_arvalid),
-    .s1_axil_arready (c_arready),
-    .s1_axil_rdata   (c_rdata),
-    .s1_axil_rresp   (c_rresp),
-    .s1_axil_rvalid  (c_rvalid),
-    .s1_axil_rready  (c_rready),
-    .m_axil_awaddr   (k_awaddr),
-    .m_axil_awvalid  (k_awvalid),
-    .m_axil_awready  (k_awready),
-    .m_axil_wdata    (k_wdata),
-    .m_axil_wstrb    (k_wstrb),
-    .m_axil_wvalid   (k_wvalid),
-    .m_axil_wready   (k_wready),
-    .m_axil_bresp    (k_bresp),
-    .m_axil_bvalid   (k_bvalid),
-    .m_axil_bready   (k_bready),
-    .m_axil_araddr   (k_araddr),
-    .m_axil_arvalid  (k_arvalid),
-    .m_axil_arready  (k_arready),
-    .m_axil_rdata    (k_rdata),
-    .m_axil_rresp    (k_rresp),
-    .m_axil_rvalid   (k_rvalid),
-    .m_axil_rready   (k_rready)
+ctl_port #(
+    .FW_HEX (FW_HEX)
+) u_ctl (
+    .clk (clk),
+    .rst (rst),
+    .s_axil_awaddr (s_axil_awaddr),
+    .s_axil_awvalid (s_axil_awvalid),
+    .s_axil_awready (s_axil_awready),
+    .s_axil_wdata (s_axil_wdata),
+    .s_axil_wstrb (4'hF),
+    .s_axil_wvalid (s_axil_wvalid),
+    .s_axil_wready (s_axil_wready),
+    .s_axil_bresp (s_axil_bresp),
+    .s_axil_bvalid (s_axil_bvalid),
+    .s_axil_bready (s_axil_bready),
+    .s_axil_araddr (s_axil_araddr),
+    .s_axil_arvalid (s_axil_arvalid),
+    .s_axil_arready (s_axil_arready),
+    .s_axil_rdata (s_axil_rdata),
+    .s_axil_rresp (s_axil_rresp),
+    .s_axil_rvalid (s_axil_rvalid),
+    .s_axil_rready (s_axil_rready),
+    .m_axil_awaddr (k_awaddr),
+    .m_axil_awvalid (k_awvalid),
+    .m_axil_awready (k_awready),
+    .m_axil_wdata (k_wdata),
+    .m_axil_wstrb (k_wstrb),
+    .m_axil_wvalid (k_wvalid),
+    .m_axil_wready (k_wready),
+    .m_axil_bresp (k_bresp),
+    .m_axil_bvalid (k_bvalid),
+    .m_axil_bready (k_bready),
+    .m_axil_araddr (k_araddr),
+    .m_axil_arvalid (k_arvalid),
+    .m_axil_arready (k_arready),
+    .m_axil_rdata (k_rdata),
+    .m_axil_rresp (k_rresp),
+    .m_axil_rvalid (k_rvalid),
+    .m_axil_rready (k_rready)
 );
 
 // the event ring's memory: takes everything, answers OKAY
