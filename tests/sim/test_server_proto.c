@@ -64,9 +64,9 @@
 #include "server/sim_proto.h"
 #include "spisync_hw.h"
 
-/* docs/register-map.md: "Magic 0x53505359, version 0x00010000" */
+/* docs/register-map.md: "Magic 0x53505359, version 0x00010001" */
 #define MAP_ID      0x53505359u
-#define MAP_VERSION 0x00010000u
+#define MAP_VERSION 0x00010001u  /* 1.1: CDC_OVERFLOW */
 
 /* How long an answer may take (an ASan build of the server is slow) and
  * how long the server may take to come up (the controller writes the
