@@ -10,41 +10,47 @@
  *
  * The kernel: SPISYNC_XRT_KERNEL below is the Vitis kernel name of the
  * card in the xclbin (kernel.xml of the Alveo packaging); exactly one
- * compute unit of it. Its s_axi_control port is the card's 64 KiB
- * register space (spisync_hw.h offsets); registers are accessed with
- * xrtKernelReadRegister/xrtKernelWriteRegister. XRT 2.13 offers no other
- * register access in C (experimental/xrt_ip.h is C++ only).
+ * compute unit of it, ap_ctrl_none (it runs free: nothing starts it). Its
+ * s_axi_control port is the card's 64 KiB register space (spisync_hw.h
+ * offsets).
  *
- * Known limitation: XRT 2.13's xrtPLKernelOpen (xrt::kernel) refuses an
- * ap_ctrl_none compute unit (ENOTSUP, "AP_CTRL_NONE is only supported by
- * XRT native API xrt::ip"), and the card's kernel is ap_ctrl_none
- * (hw/alveo/kernel.xml): on a real card open fails there, with that
- * reason (docs/deploy-alveo.md; not seen on a card, read from XRT).
+ * Register access: XRT 2.13's C kernel API (xrtPLKernelOpen, xrt::kernel)
+ * refuses ap_ctrl_none compute units (ENOTSUP, "AP_CTRL_NONE is only
+ * supported by XRT native API xrt::ip"), and xrt::ip is C++ only. So this
+ * backend makes the calls xrt::ip makes, through XRT's shim C API
+ * (xrt.h, experimental/xrt-next.h): xclIPName2Index for the driver's
+ * index of the compute unit, xclOpenContext on it, xclRegRead and
+ * xclRegWrite at offsets in its register space, xclCloseContext at close.
+ * The shim is reached through xrtDeviceToXclDevice; its functions are
+ * looked up by name (xrt_find_shim() says why).
  *
  * Shared access: several processes may open one card (spisync.h), so the
- * compute unit is opened shared (xrtPLKernelOpen). XRT allows register
- * access to a shared compute unit only with its xrt.ini option
- * Runtime.rw_shared=true, which open sets through xrtIniStringSet before
- * XRT reads it (the setting is per process; if the host program used XRT
- * before and XRT already read it, the setting fails and the register
- * check at open reports it). The XRT driver takes the same option when
- * the xclbin is loaded: load it with "xrt:N:/path/card.xclbin", or with
- * Runtime.rw_shared=true in the xrt.ini of whatever tool loads it.
+ * context is shared. XRT allows register access to a compute unit in a
+ * shared context only with its xrt.ini option Runtime.rw_shared=true,
+ * which open sets through xrtIniStringSet before XRT reads it (the setting
+ * is per process; if the host program used XRT before and XRT already
+ * read it, the setting fails and the register check at open reports it).
+ * The XRT driver takes the same option when the xclbin is loaded: load it
+ * with "xrt:N:/path/card.xclbin", or with Runtime.rw_shared=true in the
+ * xrt.ini of whatever tool loads it.
  *
  * DMA: host-only buffers (xrtBOAlloc XRT_BO_FLAGS_HOST_ONLY) in the memory
- * bank XRT gives for kernel argument SPISYNC_XRT_RING_ARG, the pointer
- * argument that the kernel.xml associates with the m_axi_ev port
- * (connected to HOST[0] at link time, sp=spisync_1.m_axi_ev:HOST[0]): the
- * card writes the event ring straight into host memory. x86 PCIe DMA is
- * cache-coherent: no xrtBOSync is needed between the card's writes and
+ * bank the xclbin connects to argument SPISYNC_XRT_RING_ARG of the compute
+ * unit, the pointer argument that kernel.xml associates with the m_axi_ev
+ * port (connected to HOST[0] at link time, sp=spisync_1.m_axi_ev:HOST[0]):
+ * the card writes the event ring straight into host memory. x86 PCIe DMA
+ * is cache-coherent: no xrtBOSync is needed between the card's writes and
  * the host's reads.
  *
- * What open checks in the xclbin, through XRT's view of it, before the
- * first register access: the kernel's argument SPISYNC_XRT_RING_ARG sits
- * at the card's RING_BASE_LO (kernel.xml is generated from the same
- * spec, so another offset means an xclbin of another register map or of
- * another kernel of that name), and it has a memory bank. The driver
- * programs RING_BASE_LO/HI itself; the argument only tells XRT the bank.
+ * What open checks in the xclbin, as XRT's driver publishes it
+ * (xclGetSectionInfo: IP_LAYOUT, CONNECTIVITY, MEM_TOPOLOGY), before the
+ * first register access: exactly one compute unit of the kernel, with the
+ * ap_ctrl_none protocol; its argument SPISYNC_XRT_RING_ARG connected to a
+ * memory bank, and that bank host memory (a tag "HOST...", as XRT's driver
+ * tells host memory). The register map itself is checked by the library's
+ * open, on the card's ID and MAP_VERSION registers; the argument's
+ * register offset is left to tools/check-alveo.py at build time (XRT's C
+ * API gives it only through the kernel open refused above).
  *
  * XRT 2.13 kills the process (std::terminate, SIGABRT) when it cannot load
  * its core library ($XILINX_XRT/lib/libxrt_core.so.2, or the emulation
@@ -76,9 +82,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xrt.h>
 #include <xrt/xrt_bo.h>
 #include <xrt/xrt_device.h>
-#include <xrt/xrt_kernel.h>
 #include <experimental/xrt_ini.h>
 
 #include "backend.h"
@@ -89,6 +95,11 @@
 #define SPISYNC_XRT_KERNEL "spisync"
 /* The kernel argument (kernel.xml index) tied to the m_axi_ev port. */
 #define SPISYNC_XRT_RING_ARG 0
+/* IP_LAYOUT names a compute unit "kernel:instance" */
+#define SPISYNC_XRT_CU_PREFIX SPISYNC_XRT_KERNEL ":"
+/* Entries read from one xclbin section at most: XRT has at most 128
+ * compute units, a few arguments each */
+#define XRT_MAX_ENTRIES 4096
 /* The card's AXI4-Lite control port: 16 address bits. */
 #define XRT_CTRL_BYTES 0x10000u
 #define XRT_DMA_ALIGN 4096u
@@ -97,6 +108,34 @@
 #define XRT_CORE_SO_MAJOR "2"
 /* "xrt:" + 5 digits + NUL */
 #define XRT_WHO_LEN 16
+
+/*
+ * XRT's shim calls (libxrt_core: xrt.h, experimental/xrt-next.h) looked up
+ * by name: libspisync links only libxrt_coreutil, and the shim it must use
+ * is the one XRT itself loaded (load_xrt_core() loaded it RTLD_GLOBAL from
+ * $XILINX_XRT/lib; XRT's loader gets the same handle). RTLD_DEFAULT
+ * searches the program first, so a test program can stand in for them.
+ */
+typedef int (*xcl_section_fn)(xclDeviceHandle, void *, size_t *,
+    enum axlf_section_kind, int);
+typedef int (*xcl_name2index_fn)(xclDeviceHandle, const char *);
+typedef int (*xcl_open_context_fn)(xclDeviceHandle, const xuid_t,
+    unsigned int, bool);
+typedef int (*xcl_close_context_fn)(xclDeviceHandle, const xuid_t,
+    unsigned int);
+typedef int (*xcl_reg_read_fn)(xclDeviceHandle, uint32_t, uint32_t,
+    uint32_t *);
+typedef int (*xcl_reg_write_fn)(xclDeviceHandle, uint32_t, uint32_t,
+    uint32_t);
+
+struct xcl_shim {
+	xcl_section_fn section;
+	xcl_name2index_fn name2index;
+	xcl_open_context_fn open_context;
+	xcl_close_context_fn close_context;
+	xcl_reg_read_fn reg_read;
+	xcl_reg_write_fn reg_write;
+};
 
 struct xrt_dma {
 	struct xrt_dma *next;
@@ -111,7 +150,13 @@ struct xrt_backend {
 	unsigned index;
 	void *core_lib;                /* our reference to XRT's core library */
 	xrtDeviceHandle dev;
-	xrtKernelHandle kernel;
+	xclDeviceHandle xcl;           /* XRT's shim handle of dev */
+	struct xcl_shim shim;
+	xuid_t uuid;                   /* of the xclbin on the card */
+	char cu[64];                   /* "spisync:spisync_1" */
+	int cu_layout;                 /* its IP_LAYOUT index */
+	unsigned cu_index;             /* the driver's index: context, regs */
+	bool context;                  /* open on cu_index */
 	int ring_group;                /* XRT's bank of the ring argument */
 	struct spisync_lockfile lock;
 	struct xrt_dma *dmas;
@@ -309,15 +354,180 @@ load_xrt_core(struct xrt_backend *x, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- XRT's shim ------------------------------------------------------------- */
+
+/* dlsym() in the process's global scope (dlopen(NULL): the program, what
+ * it was linked with, and what was loaded RTLD_GLOBAL), where
+ * load_xrt_core() put the shim XRT uses; the program comes first, so a
+ * test program can stand in for the shim. */
+static void *
+shim_sym(void *global, const char *name, const char **missing)
+{
+	void *p = dlsym(global, name);
+
+	if (p == NULL && *missing == NULL)
+		*missing = name;
+	return p;
+}
+
+static int
+xrt_find_shim(struct xrt_backend *x, char *err, size_t errlen)
+{
+	const char *missing = NULL;
+	void *global, *p[6];
+
+	global = dlopen(NULL, RTLD_NOW);
+	if (global == NULL) {
+		spisync_errf(err, errlen, "%s: dlopen of the program: %s",
+		    x->who, dlerror());
+		return -ELIBBAD;
+	}
+	p[0] = shim_sym(global, "xclGetSectionInfo", &missing);
+	p[1] = shim_sym(global, "xclIPName2Index", &missing);
+	p[2] = shim_sym(global, "xclOpenContext", &missing);
+	p[3] = shim_sym(global, "xclCloseContext", &missing);
+	p[4] = shim_sym(global, "xclRegRead", &missing);
+	p[5] = shim_sym(global, "xclRegWrite", &missing);
+	dlclose(global);
+	if (missing != NULL) {
+		spisync_errf(err, errlen, "%s: XRT's core library has no %s",
+		    x->who, missing);
+		return -ELIBBAD;
+	}
+	/* POSIX dlsym() gives functions as void *: copied, since ISO C
+	 * has no cast between object and function pointers */
+	memcpy(&x->shim.section, &p[0], sizeof(p[0]));
+	memcpy(&x->shim.name2index, &p[1], sizeof(p[1]));
+	memcpy(&x->shim.open_context, &p[2], sizeof(p[2]));
+	memcpy(&x->shim.close_context, &p[3], sizeof(p[3]));
+	memcpy(&x->shim.reg_read, &p[4], sizeof(p[4]));
+	memcpy(&x->shim.reg_write, &p[5], sizeof(p[5]));
+	return 0;
+}
+
+/* The shim returns 0, or an error number, negative or not. */
+static int
+shim_errno(int rc)
+{
+	if (rc < 0)
+		return -rc;
+	return rc > 0 ? rc : EIO;
+}
+
+/* Entry i of a section as XRT's driver publishes it: 0, or the shim's
+ * error (also its answer past the last entry). */
+static int
+xrt_entry(struct xrt_backend *x, enum axlf_section_kind kind, int i,
+    void *out, size_t len)
+{
+	size_t got = 0;
+	int rc;
+
+	memset(out, 0, len);
+	rc = x->shim.section(x->xcl, out, &got, kind, i);
+	if (rc != 0)
+		return -shim_errno(rc);
+	return got == len ? 0 : -EPROTO;
+}
+
 /* ---- open the card ---------------------------------------------------------- */
+
+/* The one compute unit of the kernel in IP_LAYOUT, ap_ctrl_none. */
+static int
+xrt_find_cu(struct xrt_backend *x, char *err, size_t errlen)
+{
+	const size_t plen = sizeof(SPISYNC_XRT_CU_PREFIX) - 1;
+	struct ip_data ip;
+	unsigned control = 0;
+	int i, cus = 0;
+
+	x->cu_layout = -1;
+	for (i = 0; i < XRT_MAX_ENTRIES; i++) {
+		if (xrt_entry(x, IP_LAYOUT, i, &ip, sizeof(ip)) != 0)
+			break;
+		ip.m_name[sizeof(ip.m_name) - 1] = '\0';
+		if (ip.m_type != IP_KERNEL || strncmp((const char *)ip.m_name,
+		    SPISYNC_XRT_CU_PREFIX, plen) != 0 || ip.m_name[plen] == '\0')
+			continue;
+		if (cus++ == 0) {
+			x->cu_layout = i;
+			snprintf(x->cu, sizeof(x->cu), "%s", ip.m_name);
+			control = (ip.properties & IP_CONTROL_MASK) >>
+			    IP_CONTROL_SHIFT;
+		}
+	}
+	if (i == 0) {
+		spisync_errf(err, errlen, "%s: XRT's driver shows no IP layout "
+		    "of the xclbin on device %u", x->who, x->index);
+		return -ENODEV;
+	}
+	if (cus != 1) {
+		spisync_errf(err, errlen, "%s: the xclbin on device %u has %d "
+		    "compute units of kernel \"%s\"; this driver drives "
+		    "exactly one", x->who, x->index, cus, SPISYNC_XRT_KERNEL);
+		return -ENODEV;
+	}
+	if (control != AP_CTRL_NONE) {
+		spisync_errf(err, errlen, "%s: compute unit %s has control "
+		    "protocol %u, not ap_ctrl_none (%d): not this driver's "
+		    "kernel (hw/alveo/kernel.xml)", x->who, x->cu, control,
+		    AP_CTRL_NONE);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The memory bank of the ring argument: host memory, or refused. */
+static int
+xrt_find_bank(struct xrt_backend *x, char *err, size_t errlen)
+{
+	struct connection c;
+	struct mem_data m;
+	int i, bank = -1, rc;
+
+	for (i = 0; i < XRT_MAX_ENTRIES; i++) {
+		if (xrt_entry(x, CONNECTIVITY, i, &c, sizeof(c)) != 0)
+			break;
+		if (c.m_ip_layout_index == x->cu_layout &&
+		    c.arg_index == SPISYNC_XRT_RING_ARG) {
+			bank = c.mem_data_index;
+			break;
+		}
+	}
+	if (bank < 0) {
+		spisync_errf(err, errlen, "%s: kernel \"%s\" argument %d (the "
+		    "event ring, m_axi_ev) has no memory bank in the xclbin "
+		    "(link it with sp=%s_1.m_axi_ev:HOST[0])", x->who,
+		    SPISYNC_XRT_KERNEL, SPISYNC_XRT_RING_ARG,
+		    SPISYNC_XRT_KERNEL);
+		return -ENODEV;
+	}
+	rc = xrt_entry(x, MEM_TOPOLOGY, bank, &m, sizeof(m));
+	if (rc != 0) {
+		spisync_errf(err, errlen, "%s: the xclbin connects the event "
+		    "ring to memory bank %d, which XRT's driver does not "
+		    "show: %s", x->who, bank, strerror(-rc));
+		return -EPROTO;
+	}
+	m.m_tag[sizeof(m.m_tag) - 1] = '\0';
+	if (!m.m_used || strncmp((const char *)m.m_tag, "HOST", 4) != 0) {
+		spisync_errf(err, errlen, "%s: the xclbin connects the event "
+		    "ring (m_axi_ev) to %s%s, not to host memory: the card "
+		    "would write its events where the host cannot read them "
+		    "(link it with sp=%s_1.m_axi_ev:HOST[0])", x->who,
+		    m.m_tag, m.m_used ? "" : " (unused)", SPISYNC_XRT_KERNEL);
+		return -EPROTO;
+	}
+	x->ring_group = bank;
+	return 0;
+}
 
 static int
 xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
     size_t errlen)
 {
 	static const xuid_t no_uuid;
-	xuid_t uuid;
-	uint32_t id, off;
+	uint32_t id;
 	int rc, e;
 
 	errno = 0;
@@ -329,8 +539,6 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 		    x->index, xrt_said(e));
 		return xrt_errno(e, ENODEV);
 	}
-
-	memset(uuid, 0, sizeof(uuid));
 	if (xclbin != NULL) {
 		errno = 0;
 		rc = xrtDeviceLoadXclbinFile(x->dev, xclbin);
@@ -343,8 +551,8 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 		}
 	}
 	errno = 0;
-	rc = xrtDeviceGetXclbinUUID(x->dev, uuid);
-	if (rc != 0 || memcmp(uuid, no_uuid, sizeof(uuid)) == 0) {
+	rc = xrtDeviceGetXclbinUUID(x->dev, x->uuid);
+	if (rc != 0 || memcmp(x->uuid, no_uuid, sizeof(x->uuid)) == 0) {
 		e = errno;
 		spisync_errf(err, errlen, "%s: no xclbin is loaded on device "
 		    "%u%s%s (give one: xrt:%u:/path/card.xclbin)", x->who,
@@ -352,75 +560,48 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 		    x->index);
 		return -ENOENT;
 	}
-	if (xclbin == NULL) {
-		/* loaded by another process: this one needs its metadata to
-		 * find the kernel */
-		errno = 0;
-		rc = xrtDeviceLoadXclbinUUID(x->dev, uuid);
-		if (rc != 0) {
-			e = errno;
-			spisync_errf(err, errlen, "%s: XRT cannot use the "
-			    "xclbin loaded on device %u: %s", x->who, x->index,
-			    xrt_said(e));
-			return xrt_errno(e, EIO);
-		}
-	}
-
 	errno = 0;
-	x->kernel = xrtPLKernelOpen(x->dev, uuid, SPISYNC_XRT_KERNEL);
-	if (x->kernel == NULL) {
+	x->xcl = xrtDeviceToXclDevice(x->dev);
+	if (x->xcl == NULL) {
 		e = errno;
-		spisync_errf(err, errlen, "%s: the xclbin on device %u has no "
-		    "kernel \"%s\" XRT can open: %s", x->who, x->index,
-		    SPISYNC_XRT_KERNEL, xrt_said(e));
+		spisync_errf(err, errlen, "%s: XRT gives no shim handle of "
+		    "device %u: %s", x->who, x->index, xrt_said(e));
 		return xrt_errno(e, ENODEV);
 	}
 
 	/* the xclbin's view of the kernel, before touching a register */
-	errno = 0;
-	off = xrtKernelArgOffset(x->kernel, SPISYNC_XRT_RING_ARG);
-	if (off != SPISYNC_REG_RING_BASE_LO) {
-		e = errno;
-		if (off == UINT32_MAX)
-			spisync_errf(err, errlen, "%s: XRT gives no register "
-			    "offset for argument %d of kernel \"%s\": %s",
-			    x->who, SPISYNC_XRT_RING_ARG, SPISYNC_XRT_KERNEL,
-			    xrt_said(e));
-		else
-			spisync_errf(err, errlen, "%s: the xclbin's kernel "
-			    "\"%s\" has argument %d at 0x%x, where this "
-			    "driver's card has the event ring base "
-			    "(RING_BASE_LO) at 0x%x: an xclbin built for "
-			    "another register map", x->who, SPISYNC_XRT_KERNEL,
-			    SPISYNC_XRT_RING_ARG, off,
-			    SPISYNC_REG_RING_BASE_LO);
-		return -EPROTO;
+	if ((rc = xrt_find_cu(x, err, errlen)) != 0 ||
+	    (rc = xrt_find_bank(x, err, errlen)) != 0)
+		return rc;
+
+	rc = x->shim.name2index(x->xcl, x->cu);
+	if (rc < 0) {
+		spisync_errf(err, errlen, "%s: XRT's driver has no index for "
+		    "compute unit %s: %s", x->who, x->cu,
+		    strerror(shim_errno(rc)));
+		return -shim_errno(rc);
 	}
-	errno = 0;
-	x->ring_group = xrtKernelArgGroupId(x->kernel, SPISYNC_XRT_RING_ARG);
-	if (x->ring_group < 0) {
-		e = errno;
-		spisync_errf(err, errlen, "%s: kernel \"%s\" argument %d (the "
-		    "event ring, m_axi_ev) has no memory bank: %s (link it "
-		    "with sp=%s_1.m_axi_ev:HOST[0])", x->who,
-		    SPISYNC_XRT_KERNEL, SPISYNC_XRT_RING_ARG, xrt_said(e),
-		    SPISYNC_XRT_KERNEL);
-		return xrt_errno(e, ENODEV);
+	x->cu_index = (unsigned)rc;
+	rc = x->shim.open_context(x->xcl, x->uuid, x->cu_index, true);
+	if (rc != 0) {
+		spisync_errf(err, errlen, "%s: XRT refuses a shared context on "
+		    "compute unit %s (index %u): %s", x->who, x->cu,
+		    x->cu_index, strerror(shim_errno(rc)));
+		return -shim_errno(rc);
 	}
+	x->context = true;
 
 	/* Shared register access is refused by XRT or its driver unless
 	 * Runtime.rw_shared held both here and when the xclbin was loaded:
 	 * find out now rather than at the first mailbox request. */
-	errno = 0;
-	rc = xrtKernelReadRegister(x->kernel, SPISYNC_REG_ID, &id);
+	rc = x->shim.reg_read(x->xcl, x->cu_index, SPISYNC_REG_ID, &id);
 	if (rc != 0) {
-		e = errno;
 		spisync_errf(err, errlen, "%s: XRT refuses register reads of "
-		    "kernel \"%s\": %s (load the xclbin through "
+		    "compute unit %s: %s (load the xclbin through "
 		    "xrt:%u:/path/card.xclbin, or with Runtime.rw_shared=true "
-		    "in xrt.ini)", x->who, SPISYNC_XRT_KERNEL, xrt_said(e),
+		    "in xrt.ini)", x->who, x->cu, strerror(shim_errno(rc)),
 		    x->index);
-		return xrt_errno(e, EIO);
+		return -shim_errno(rc);
 	}
 	return 0;
 }
@@ -443,7 +624,7 @@ static int
 xrt_read32(struct spisync_backend *b, uint32_t offset, uint32_t *value)
 {
 	struct xrt_backend *x = xrt_of(b);
-	int rc, e;
+	int rc;
 
 	if (value == NULL) {
 		spisync_errf(b->err, sizeof(b->err), "%s: read32 without a "
@@ -452,12 +633,11 @@ xrt_read32(struct spisync_backend *b, uint32_t offset, uint32_t *value)
 	}
 	if ((rc = xrt_check_offset(x, offset, "read32")) != 0)
 		return rc;
-	errno = 0;
-	if (xrtKernelReadRegister(x->kernel, offset, value) != 0) {
-		e = errno;
+	rc = x->shim.reg_read(x->xcl, x->cu_index, offset, value);
+	if (rc != 0) {
 		spisync_errf(b->err, sizeof(b->err), "%s: register read at "
-		    "0x%x: %s", x->who, offset, xrt_said(e));
-		return xrt_errno(e, EIO);
+		    "0x%x: %s", x->who, offset, strerror(shim_errno(rc)));
+		return -shim_errno(rc);
 	}
 	return 0;
 }
@@ -466,16 +646,15 @@ static int
 xrt_write32(struct spisync_backend *b, uint32_t offset, uint32_t value)
 {
 	struct xrt_backend *x = xrt_of(b);
-	int rc, e;
+	int rc;
 
 	if ((rc = xrt_check_offset(x, offset, "write32")) != 0)
 		return rc;
-	errno = 0;
-	if (xrtKernelWriteRegister(x->kernel, offset, value) != 0) {
-		e = errno;
+	rc = x->shim.reg_write(x->xcl, x->cu_index, offset, value);
+	if (rc != 0) {
 		spisync_errf(b->err, sizeof(b->err), "%s: register write at "
-		    "0x%x: %s", x->who, offset, xrt_said(e));
-		return xrt_errno(e, EIO);
+		    "0x%x: %s", x->who, offset, strerror(shim_errno(rc)));
+		return -shim_errno(rc);
 	}
 	return 0;
 }
@@ -596,8 +775,8 @@ xrt_close(struct spisync_backend *b)
 		xrtBOFree(d->bo);
 		free(d);
 	}
-	if (x->kernel != NULL)
-		xrtKernelClose(x->kernel);
+	if (x->context)
+		(void)x->shim.close_context(x->xcl, x->uuid, x->cu_index);
 	if (x->dev != NULL)
 		xrtDeviceClose(x->dev);
 	/* XRT holds its own reference once it loaded the library */
@@ -658,7 +837,8 @@ spisync_backend_xrt_open(const char *arg, struct spisync_backend **out,
 	if ((rc = spisync_lockfile_open(&x->lock, lockname, x->who, err,
 	    errlen)) != 0)
 		goto fail;
-	if ((rc = load_xrt_core(x, err, errlen)) != 0)
+	if ((rc = load_xrt_core(x, err, errlen)) != 0 ||
+	    (rc = xrt_find_shim(x, err, errlen)) != 0)
 		goto fail;
 
 	/* Before XRT's first look at it, once per process: XRT logs an

@@ -73,6 +73,7 @@ $(XCLBIN_STAMP): tests/alveo/mkxclbin.py $(XRT_TEST_KERNEL_XML) hw/gen/spisync_h
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/other-kernel.xclbin --kernel-name spisync_v2
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/shifted.xclbin --arg-offset $(RING_LO_PLUS_8)
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/noconn.xclbin --no-connect
+	$(MKXCLBIN) --out $(XCLBIN_DIR)/hs.xclbin --control ap_ctrl_hs
 	for k in truncate magic length section xml; do \
 		$(MKXCLBIN) --out $(XCLBIN_DIR)/corrupt-$$k.xclbin --corrupt $$k || exit 1; \
 	done
@@ -101,12 +102,13 @@ $(BUILD)/tests/test_backend_xrt.plain: $(patsubst %.c,$(BACKENDS_OBJ)/opt/%.o,$(
 	$(CC) -o $@ $^ -lcmocka -lxrt_coreutil
 
 # the fake's xrt* definitions in the program take the place of
-# libxrt_coreutil's, which is linked for XRT's xclbin parser
+# libxrt_coreutil's, which is linked for XRT's xclbin parser; -rdynamic
+# exports its xcl* ones, which the backend looks up with dlsym()
 $(BUILD)/tests/test_backend_xrt_fake: $(call backends_objs,san,$(BACKEND_XRT_FAKE_SRCS)) | $(BUILD)/tests
-	$(CXX) $(SANITIZE) -o $@ $^ -lcmocka -lxrt_coreutil
+	$(CXX) $(SANITIZE) -rdynamic -o $@ $^ -lcmocka -lxrt_coreutil
 
 $(BUILD)/tests/test_backend_xrt_fake.plain: $(call backends_objs,opt,$(BACKEND_XRT_FAKE_SRCS)) | $(BUILD)/tests
-	$(CXX) -o $@ $^ -lcmocka -lxrt_coreutil
+	$(CXX) -rdynamic -o $@ $^ -lcmocka -lxrt_coreutil
 
 $(BUILD)/tests/test_xclbin: $(call backends_objs,san,$(XCLBIN_TEST_SRCS)) | $(BUILD)/tests
 	$(CXX) $(SANITIZE) -o $@ $^ -lcmocka -lxrt_coreutil

@@ -89,8 +89,8 @@ def generate(spec):
          "    </ports>",
          "    <args>",
          "      <!-- arg 0 (driver SPISYNC_XRT_RING_ARG): a pointer (addressQualifier 1) on m_axi_ev at the card's",
-         f"           RING_BASE_LO (0x{lo:03X}; HI at 0x{hi:03X}), 8 bytes. XRT uses it for the memory bank",
-         "           (xrtKernelArgGroupId); the driver writes RING_BASE_LO/HI itself. -->",
+         f"           RING_BASE_LO (0x{lo:03X}; HI at 0x{hi:03X}), 8 bytes. v++ connects it to a memory bank",
+         "           (CONNECTIVITY: the driver's ring buffers go there); the driver writes RING_BASE_LO/HI itself. -->",
          f'      <arg name="{RING_ARG}" addressQualifier="1" id="0" port="{EV_PORT}" size="0x8" '
          f'offset="0x{lo:03X}" type="void*" hostOffset="0x0" hostSize="0x8"/>',
          "      <!-- the streams (addressQualifier 4): connected by v++ stream_connect, never set by the host -->",

@@ -30,6 +30,7 @@ usage: mkxclbin.py --kernel-xml FILE --out FILE [--kernel-name NAME]
   --mem          the tag arg 0 is connected to (default HOST[0])
   --arg-offset   move argument 0 (an xclbin of another register map)
   --no-connect   no CONNECTIVITY entry for argument 0 (no memory bank)
+  --control      the kernel's control protocol instead of kernel.xml's
   --corrupt      a broken xclbin, KIND one of
                    truncate  the file cut inside its section table
                    magic     "xclbin2" misspelt
@@ -60,13 +61,15 @@ CU_BASE = 0x1800000          # where v++ typically places a CU; any 64 KiB-align
 PLATFORM = "xilinx_u250_gen3x16_xdma_4_1_202210_1"
 
 
-def metadata(kernel_xml, kernel_name, arg_offset):
+def metadata(kernel_xml, kernel_name, arg_offset, control=None):
     root = ET.parse(kernel_xml).getroot()
     kernel = root.find("kernel") if root.tag != "kernel" else root
     if kernel is None:
         sys.exit("mkxclbin: no <kernel> in %s" % kernel_xml)
     if kernel_name is not None:
         kernel.set("name", kernel_name)
+    if control is not None:
+        kernel.set("hwControlProtocol", control)
     # kernel.xml (package_xo) wraps them in <ports> and <args>; the xclbin's
     # metadata, as XRT's xclbin_parser reads it, has <port>, <arg> and
     # <instance> as direct children of <kernel>
@@ -169,11 +172,14 @@ def main():
     ap.add_argument("--mem", default="HOST[0]")
     ap.add_argument("--arg-offset", type=lambda v: int(v, 0))
     ap.add_argument("--no-connect", action="store_true")
+    ap.add_argument("--control", choices=["ap_ctrl_hs", "ap_ctrl_chain",
+                                          "ap_ctrl_none"])
     ap.add_argument("--corrupt", choices=["truncate", "magic", "length",
                                           "section", "xml"])
     a = ap.parse_args()
 
-    name, control, xml = metadata(a.kernel_xml, a.kernel_name, a.arg_offset)
+    name, control, xml = metadata(a.kernel_xml, a.kernel_name, a.arg_offset,
+                                 a.control)
     if a.corrupt == "xml":
         xml = b"<project><platform>" + b"\xff" * 40
     tags = ["bank0", "bank1", "HOST[0]"]

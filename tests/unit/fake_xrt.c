@@ -1,23 +1,25 @@
 /*
- * spisync -- fake_xrt.h: the XRT C API calls of driver/backend_xrt.c,
- * recorded. Signatures as XRT 2.13's headers declare them.
+ * spisync -- fake_xrt.h: the XRT calls of driver/backend_xrt.c, recorded.
+ * Signatures as XRT 2.13's headers declare them.
  */
 #include "fake_xrt.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <xrt.h>
+#include <experimental/xrt-next.h>
 #include <xrt/xrt_bo.h>
 #include <xrt/xrt_device.h>
-#include <xrt/xrt_kernel.h>
 #include <experimental/xrt_ini.h>
 
 struct fake_xrt fake_xrt;
 int fake_xrt_ini_sets;
 
-static int device_token, kernel_token;
+static int device_token, shim_token;
 
 struct fake_bo {
 	unsigned char *mem;
@@ -32,17 +34,17 @@ static const char *const names[] = {
 	[FX_DEVICE_OPEN] = "xrtDeviceOpen",
 	[FX_LOAD_FILE] = "xrtDeviceLoadXclbinFile",
 	[FX_GET_UUID] = "xrtDeviceGetXclbinUUID",
-	[FX_LOAD_UUID] = "xrtDeviceLoadXclbinUUID",
-	[FX_KERNEL_OPEN] = "xrtPLKernelOpen",
-	[FX_ARG_OFFSET] = "xrtKernelArgOffset",
-	[FX_ARG_GROUP] = "xrtKernelArgGroupId",
-	[FX_READ_REG] = "xrtKernelReadRegister",
-	[FX_WRITE_REG] = "xrtKernelWriteRegister",
+	[FX_TO_XCL] = "xrtDeviceToXclDevice",
+	[FX_SECTION] = "xclGetSectionInfo",
+	[FX_IP_INDEX] = "xclIPName2Index",
+	[FX_OPEN_CTX] = "xclOpenContext",
+	[FX_READ_REG] = "xclRegRead",
+	[FX_WRITE_REG] = "xclRegWrite",
 	[FX_BO_ALLOC] = "xrtBOAlloc",
 	[FX_BO_MAP] = "xrtBOMap",
 	[FX_BO_ADDRESS] = "xrtBOAddress",
 	[FX_BO_FREE] = "xrtBOFree",
-	[FX_KERNEL_CLOSE] = "xrtKernelClose",
+	[FX_CLOSE_CTX] = "xclCloseContext",
 	[FX_DEVICE_CLOSE] = "xrtDeviceClose",
 	[FX_NONE] = "none",
 };
@@ -104,9 +106,9 @@ is_device(xrtDeviceHandle d)
 }
 
 static bool
-is_kernel(xrtKernelHandle k)
+is_shim(xclDeviceHandle h)
 {
-	if (k == &kernel_token && fake_xrt.kernels > 0)
+	if (h == &shim_token && fake_xrt.devices > 0)
 		return true;
 	fake_xrt.bad_handles++;
 	return false;
@@ -123,6 +125,8 @@ load(const char *path)
 		return -1;
 	}
 	fake_xrt.loaded = true;
+	snprintf(fake_xrt.loaded_path, sizeof(fake_xrt.loaded_path), "%s",
+	    path);
 	return 0;
 }
 
@@ -178,102 +182,188 @@ xrtDeviceGetXclbinUUID(xrtDeviceHandle dhdl, xuid_t out)
 	return 0;
 }
 
-int
-xrtDeviceLoadXclbinUUID(xrtDeviceHandle dhdl, const xuid_t uuid)
+xclDeviceHandle
+xrtDeviceToXclDevice(xrtDeviceHandle dhdl)
 {
-	if (called(FX_LOAD_UUID, dhdl, 0, 0, 0, NULL) || !is_device(dhdl))
-		return -1;
-	if (!fake_xrt.loaded ||
-	    memcmp(uuid, fake_xrt.facts.uuid, sizeof(xuid_t)) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	if (called(FX_TO_XCL, dhdl, 0, 0, 0, NULL) || !is_device(dhdl))
+		return NULL;
+	return &shim_token;
 }
 
-xrtKernelHandle
-xrtPLKernelOpen(xrtDeviceHandle dhdl, const xuid_t xclbinId, const char *name)
+/*
+ * Entry `index` of section `kind` of the loaded xclbin, as XRT's driver
+ * publishes it in sysfs and XRT 2.13's shim copies it out: one struct
+ * ip_data, connection or mem_data; -EINVAL past the last (the shim's
+ * answer) or for a section the xclbin does not have.
+ */
+static int
+section_entry(enum axlf_section_kind kind, int index, void *out,
+    size_t *size)
 {
-	if (called(FX_KERNEL_OPEN, dhdl, 0, 0, 0, name) || !is_device(dhdl))
-		return NULL;
+	static unsigned char buf[1 << 16];
+	const struct axlf *top = (const struct axlf *)buf;
+	size_t len, entry, first, i;
+	int32_t count;
+	FILE *fp;
+
+	switch (kind) {
+	case IP_LAYOUT:
+		entry = sizeof(struct ip_data);
+		first = offsetof(struct ip_layout, m_ip_data);
+		break;
+	case CONNECTIVITY:
+		entry = sizeof(struct connection);
+		first = offsetof(struct connectivity, m_connection);
+		break;
+	case MEM_TOPOLOGY:
+		entry = sizeof(struct mem_data);
+		first = offsetof(struct mem_topology, m_mem_data);
+		break;
+	default:
+		return -EINVAL;
+	}
+	fp = fopen(fake_xrt.loaded_path, "rb");
+	if (fp == NULL)
+		return -EINVAL;
+	len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	/* the test's xclbins are small and were parsed by XRT at load */
+	if (len < sizeof(*top) || len == sizeof(buf))
+		return -EINVAL;
+	for (i = 0; i < top->m_header.m_numSections; i++) {
+		const struct axlf_section_header *sh = &top->m_sections[i];
+
+		if (sh->m_sectionKind != (uint32_t)kind)
+			continue;
+		if (sh->m_sectionOffset + sizeof(count) > len)
+			return -EINVAL;
+		memcpy(&count, buf + sh->m_sectionOffset, sizeof(count));
+		if (index < 0 || index >= count ||
+		    sh->m_sectionOffset + first + (size_t)(index + 1) * entry >
+		    len)
+			return -EINVAL;
+		memcpy(out, buf + sh->m_sectionOffset + first +
+		    (size_t)index * entry, entry);
+		*size = entry;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int
+xclGetSectionInfo(xclDeviceHandle handle, void *info, size_t *size,
+    enum axlf_section_kind kind, int index)
+{
+	if (called(FX_SECTION, handle, (uint64_t)kind, (uint64_t)index, 0,
+	    NULL))
+		return -(errno != 0 ? errno : EIO);
+	if (!is_shim(handle) || !fake_xrt.loaded || info == NULL ||
+	    size == NULL)
+		return -EINVAL;
+	return section_entry(kind, index, info, size);
+}
+
+/* The driver's index: cu_index_base + the compute unit's place among the
+ * kernels of IP_LAYOUT, so a test can tell it from the IP_LAYOUT index. */
+int
+xclIPName2Index(xclDeviceHandle handle, const char *name)
+{
+	struct ip_data ip;
+	size_t size;
+	int i, n = 0;
+
+	if (called(FX_IP_INDEX, handle, 0, 0, 0, name))
+		return -(errno != 0 ? errno : EIO);
+	if (!is_shim(handle))
+		return -EINVAL;
+	for (i = 0; section_entry(IP_LAYOUT, i, &ip, &size) == 0; i++) {
+		if (ip.m_type != IP_KERNEL)
+			continue;
+		if (strncmp((const char *)ip.m_name, name,
+		    sizeof(ip.m_name)) == 0)
+			return (int)fake_xrt.cu_index_base + n;
+		n++;
+	}
+	return -ENOENT;
+}
+
+static bool
+cu_index_valid(unsigned idx)
+{
+	return idx >= fake_xrt.cu_index_base &&
+	    idx < fake_xrt.cu_index_base + fake_xrt.facts.cus;
+}
+
+int
+xclOpenContext(xclDeviceHandle handle, const xuid_t xclbinId,
+    unsigned int ipIndex, bool shared)
+{
+	if (called(FX_OPEN_CTX, handle, ipIndex, shared, 0, NULL))
+		return -(errno != 0 ? errno : EIO);
+	if (!is_shim(handle))
+		return -EINVAL;
 	if (!fake_xrt.loaded ||
 	    memcmp(xclbinId, fake_xrt.facts.uuid, sizeof(xuid_t)) != 0 ||
-	    strcmp(name, fake_xrt.facts.kernel) != 0 ||
-	    fake_xrt.facts.cus != 1) {
-		errno = ENOENT;
-		return NULL;
-	}
-	if (fake_xrt.ap_ctrl_none_refused && fake_xrt.facts.cu_control == 2) {
-		errno = ENOTSUP;
-		return NULL;
-	}
-	fake_xrt.kernels++;
-	return &kernel_token;
-}
-
-int
-xrtKernelClose(xrtKernelHandle kernelHandle)
-{
-	(void)called(FX_KERNEL_CLOSE, kernelHandle, 0, 0, 0, NULL);
-	if (is_kernel(kernelHandle))
-		fake_xrt.kernels--;
+	    !cu_index_valid(ipIndex))
+		return -EINVAL;
+	fake_xrt.contexts++;
 	return 0;
 }
 
-uint32_t
-xrtKernelArgOffset(xrtKernelHandle khdl, int argno)
+int
+xclCloseContext(xclDeviceHandle handle, const xuid_t xclbinId,
+    unsigned int ipIndex)
 {
-	if (called(FX_ARG_OFFSET, khdl, (uint64_t)argno, 0, 0, NULL) ||
-	    !is_kernel(khdl))
-		return UINT32_MAX;
-	if (argno != 0 || fake_xrt.facts.args == 0) {
-		errno = EINVAL;
-		return UINT32_MAX;
+	(void)called(FX_CLOSE_CTX, handle, ipIndex, 0, 0, NULL);
+	if (!is_shim(handle))
+		return -EINVAL;
+	if (fake_xrt.contexts == 0 || !cu_index_valid(ipIndex) ||
+	    memcmp(xclbinId, fake_xrt.facts.uuid, sizeof(xuid_t)) != 0) {
+		fake_xrt.bad_handles++;
+		return -EINVAL;
 	}
-	return (uint32_t)fake_xrt.facts.arg0_offset;
+	fake_xrt.contexts--;
+	return 0;
+}
+
+/* a register of the compute unit in a context, within its range */
+static int
+reg_check(xclDeviceHandle handle, uint32_t ipIndex, uint32_t offset)
+{
+	if (!is_shim(handle))
+		return -EINVAL;
+	if (fake_xrt.contexts == 0 || !cu_index_valid(ipIndex))
+		return -EACCES;
+	if (offset % 4 != 0 || offset >= fake_xrt.facts.cu_size ||
+	    offset / 4 >= FX_REGS)
+		return -EINVAL;
+	return 0;
 }
 
 int
-xrtKernelArgGroupId(xrtKernelHandle kernelHandle, int argno)
-{
-	if (called(FX_ARG_GROUP, kernelHandle, (uint64_t)argno, 0, 0, NULL) ||
-	    !is_kernel(kernelHandle))
-		return -1;
-	if (argno != 0 || fake_xrt.facts.arg0_mems == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return fake_xrt.facts.arg0_mem_index;
-}
-
-int
-xrtKernelReadRegister(xrtKernelHandle kernelHandle, uint32_t offset,
+xclRegRead(xclDeviceHandle handle, uint32_t ipIndex, uint32_t offset,
     uint32_t *datap)
 {
-	if (called(FX_READ_REG, kernelHandle, offset, 0, 0, NULL) ||
-	    !is_kernel(kernelHandle))
-		return -1;
-	if (offset % 4 != 0 || offset >= fake_xrt.facts.cu_size ||
-	    offset / 4 >= FX_REGS) {
-		errno = EINVAL;
-		return -1;
-	}
+	int rc;
+
+	if (called(FX_READ_REG, handle, offset, ipIndex, 0, NULL))
+		return -(errno != 0 ? errno : EIO);
+	if ((rc = reg_check(handle, ipIndex, offset)) != 0)
+		return rc;
 	*datap = fake_xrt.regs[offset / 4];
 	return 0;
 }
 
 int
-xrtKernelWriteRegister(xrtKernelHandle kernelHandle, uint32_t offset,
+xclRegWrite(xclDeviceHandle handle, uint32_t ipIndex, uint32_t offset,
     uint32_t data)
 {
-	if (called(FX_WRITE_REG, kernelHandle, offset, data, 0, NULL) ||
-	    !is_kernel(kernelHandle))
-		return -1;
-	if (offset % 4 != 0 || offset >= fake_xrt.facts.cu_size ||
-	    offset / 4 >= FX_REGS) {
-		errno = EINVAL;
-		return -1;
-	}
+	int rc;
+
+	if (called(FX_WRITE_REG, handle, offset, data, ipIndex, NULL))
+		return -(errno != 0 ? errno : EIO);
+	if ((rc = reg_check(handle, ipIndex, offset)) != 0)
+		return rc;
 	fake_xrt.regs[offset / 4] = data;
 	return 0;
 }

@@ -1,26 +1,24 @@
 /*
- * spisync -- a fake of the few XRT C API calls driver/backend_xrt.c makes,
- * for tests/unit/test_backend_xrt_fake.c: the test program defines them,
- * so they take the place of libxrt_coreutil's (the executable comes first
- * in symbol lookup). It records every call with its arguments (sizes,
+ * spisync -- a fake of the few XRT calls driver/backend_xrt.c makes, for
+ * tests/unit/test_backend_xrt_fake.c: the C API of libxrt_coreutil
+ * (devices, xclbin load, buffers) and the shim calls of libxrt_core the
+ * backend looks up by name (sections, compute unit index, context,
+ * registers). The test program defines them: the xrt* ones take the place
+ * of libxrt_coreutil's at link time (the executable comes first), the
+ * xcl* ones are found by the backend's dlsym() because the program is
+ * linked with -rdynamic. It records every call with its arguments (sizes,
  * flags, banks, register offsets, names, order) and counts what is open.
  *
- * What the fake is the oracle of: call sequences only. Everything the
- * xclbin says (kernel name, UUID, argument offset, memory bank, control
- * range) the fake takes from XRT's own parser (tests/alveo/xclbin_facts.h
- * on libxrt_coreutil's xrt::xclbin) reading the xclbin the driver loads:
- * an xclbin XRT cannot parse fails the load, a kernel name the xclbin does
- * not have fails the kernel open. What the fake cannot know is how a real
- * card and its driver answer; its errno values on refusal are its own.
- *
- * One refusal of the real XRT 2.13 the fake does not make by default:
- * xrt::kernel, under xrtPLKernelOpen, throws ENOTSUP "AP_CTRL_NONE is only
- * supported by XRT native API xrt::ip" for an ap_ctrl_none compute unit
- * (the string is in Debian's libxrt_coreutil.so.2.13.0; XRT pull request
- * 5620). The card's kernel is ap_ctrl_none, so on a real card this open
- * fails there. `ap_ctrl_none_refused` makes the fake do the same, for the
- * test of that error path; the other tests run with it off, to reach the
- * code after the kernel open.
+ * What the fake is the oracle of: call sequences only. What the xclbin
+ * says, the fake takes from the xclbin the driver loads: its sections
+ * (IP_LAYOUT, CONNECTIVITY, MEM_TOPOLOGY) entry by entry, as XRT's driver
+ * publishes them in sysfs for xclGetSectionInfo, and its UUID and control
+ * range from XRT's own parser (tests/alveo/xclbin_facts.h on
+ * libxrt_coreutil's xrt::xclbin): an xclbin XRT cannot parse fails the
+ * load. The tests take their expectations (compute unit name, memory
+ * bank, control protocol) from XRT's parser too. What the fake cannot
+ * know is how a real card and its driver answer; its errno values on
+ * refusal are its own.
  */
 #ifndef SPISYNC_FAKE_XRT_H
 #define SPISYNC_FAKE_XRT_H
@@ -36,17 +34,17 @@ enum fx_call {
 	FX_DEVICE_OPEN,
 	FX_LOAD_FILE,
 	FX_GET_UUID,
-	FX_LOAD_UUID,
-	FX_KERNEL_OPEN,
-	FX_ARG_OFFSET,
-	FX_ARG_GROUP,
+	FX_TO_XCL,
+	FX_SECTION,
+	FX_IP_INDEX,
+	FX_OPEN_CTX,
 	FX_READ_REG,
 	FX_WRITE_REG,
 	FX_BO_ALLOC,
 	FX_BO_MAP,
 	FX_BO_ADDRESS,
 	FX_BO_FREE,
-	FX_KERNEL_CLOSE,
+	FX_CLOSE_CTX,
 	FX_DEVICE_CLOSE,
 	FX_NONE,
 };
@@ -66,15 +64,16 @@ struct fake_xrt {
 	enum fx_call fail;          /* this call fails (FX_NONE: none) */
 	int fail_errno;             /* with this errno (0: XRT gave none) */
 	const char *preloaded;      /* the xclbin "on the card" at open */
-	bool ap_ctrl_none_refused;  /* as XRT 2.13's xrtPLKernelOpen */
+	unsigned cu_index_base;     /* the driver's first compute unit index */
 	size_t map_offset;          /* added to what xrtBOMap returns */
 	bool bus_addr_set;          /* xrtBOAddress returns bus_addr */
 	uint64_t bus_addr;
 	/* seen */
 	struct fx_event log[FX_LOG_MAX];
 	int n;
-	int devices, kernels, bos;  /* open now */
+	int devices, contexts, bos; /* open now */
 	bool loaded;                /* an xclbin is on the fake card */
+	char loaded_path[4096];     /* which: its sections are served */
 	struct xclbin_facts facts;  /* XRT's reading of it */
 	char xrt_said[256];         /* XRT's parser's refusal */
 	uint32_t regs[FX_REGS];

@@ -6,15 +6,17 @@
  * and frees what it opened (ASan and valgrind see the rest).
  *
  * Oracles: for call sequences, the fake's log; for what the xclbin says,
- * XRT's own parser (the fake answers kernel name, UUID, argument offset and
- * memory bank from libxrt_coreutil's reading of the xclbin the driver
- * loads: tests/alveo/xclbin_facts.h), and for offsets, hw/gen/spisync_hw.h.
+ * XRT's own parser (compute unit name, control protocol, UUID, control
+ * range and argument 0's memory bank, from libxrt_coreutil's reading of
+ * the xclbin: tests/alveo/xclbin_facts.h), which the driver must reach
+ * through the section entries the fake serves as XRT's driver does; for
+ * offsets, hw/gen/spisync_hw.h.
  * The xclbins are tests/alveo/mkxclbin.py's, in the directory given as the
  * argument: spisync.xclbin (the card's: argument 0 at RING_BASE_LO in
  * HOST[0], memory index 2), bank0.xclbin (argument 0 in bank0, index 0),
- * other-kernel.xclbin (kernel "spisync_v2"), shifted.xclbin (argument 0 at
- * RING_BASE_LO + 8), noconn.xclbin (argument 0 in no memory bank),
- * corrupt-xml.xclbin (metadata that XRT's parser refuses).
+ * other-kernel.xclbin (kernel "spisync_v2"), hs.xclbin (ap_ctrl_hs),
+ * noconn.xclbin (argument 0 in no memory bank), corrupt-xml.xclbin
+ * (metadata that XRT's parser refuses).
  */
 #define _GNU_SOURCE   /* dladdr, mkdtemp */
 
@@ -96,7 +98,7 @@ teardown(void **state)
 		f->b->ops->close(f->b);
 	/* whatever happened, nothing of XRT's stays open */
 	assert_int_equal(fake_xrt.devices, 0);
-	assert_int_equal(fake_xrt.kernels, 0);
+	assert_int_equal(fake_xrt.contexts, 0);
 	assert_int_equal(fake_xrt.bos, 0);
 	assert_int_equal(fake_xrt.bad_handles, 0);
 	remove_tree(f->root);
@@ -161,22 +163,43 @@ assert_calls(int from, const enum fx_call *want, int n)
 	}
 }
 
-/* The opening sequence after the device and xclbin, common to all. */
-static void
+/* The opening sequence from the shim handle on, common to all: the
+ * compute unit found in IP_LAYOUT (one entry, then the end), its ring
+ * argument's bank in CONNECTIVITY and MEM_TOPOLOGY, the driver's index of
+ * it, a shared context, the card's ID. Returns the index after it. */
+static int
 assert_kernel_checked(int at, const struct xclbin_facts *x)
 {
-	const struct fx_event *ev = fake_xrt.log;
+	static const enum fx_call seq[] = {
+		FX_TO_XCL, FX_SECTION, FX_SECTION, FX_SECTION, FX_SECTION,
+		FX_IP_INDEX, FX_OPEN_CTX, FX_READ_REG,
+	};
+	const struct fx_event *ev = fake_xrt.log + at;
+	size_t i;
 
-	assert_int_equal(ev[at].call, FX_KERNEL_OPEN);
-	/* the name the driver asks for is the one XRT read in the xclbin */
-	assert_string_equal(ev[at].s, x->kernel);
-	assert_int_equal(ev[at + 1].call, FX_ARG_OFFSET);
-	assert_int_equal(ev[at + 1].a, 0);
-	assert_int_equal(ev[at + 2].call, FX_ARG_GROUP);
-	assert_int_equal(ev[at + 2].a, 0);
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		if (at + (int)i >= fake_xrt.n || ev[i].call != seq[i]) {
+			print_log();
+			fail_msg("call %d: expected %s", at + (int)i,
+			    fake_xrt_name(seq[i]));
+		}
+	assert_int_equal(ev[1].a, IP_LAYOUT);
+	assert_int_equal(ev[1].b, 0);
+	assert_int_equal(ev[2].a, IP_LAYOUT);     /* past the last: the end */
+	assert_int_equal(ev[2].b, 1);
+	assert_int_equal(ev[3].a, CONNECTIVITY);
+	assert_int_equal(ev[4].a, MEM_TOPOLOGY);
+	/* the bank XRT's parser connects argument 0 to */
+	assert_int_equal(ev[4].b, (uint64_t)x->arg0_mem_index);
+	/* the compute unit XRT's parser names */
+	assert_string_equal(ev[5].s, x->cu);
+	/* a shared context on the driver's index, not the IP_LAYOUT one */
+	assert_int_equal(ev[6].a, fake_xrt.cu_index_base);
+	assert_int_equal(ev[6].b, 1);
 	/* the first register access: the card's ID, after the checks */
-	assert_int_equal(ev[at + 3].call, FX_READ_REG);
-	assert_int_equal(ev[at + 3].a, SPISYNC_REG_ID);
+	assert_int_equal(ev[7].a, SPISYNC_REG_ID);
+	assert_int_equal(ev[7].b, fake_xrt.cu_index_base);
+	return at + (int)i;
 }
 
 /* ---- a good open, registers, DMA, close ------------------------------------- */
@@ -187,22 +210,25 @@ test_open_with_xclbin(void **state)
 	struct fixture *f = *state;
 	static const enum fx_call seq[] = {
 		FX_INI_SET, FX_DEVICE_OPEN, FX_LOAD_FILE, FX_GET_UUID,
-		FX_KERNEL_OPEN, FX_ARG_OFFSET, FX_ARG_GROUP, FX_READ_REG,
 	};
 	struct xclbin_facts x;
 
 	facts("spisync.xclbin", &x);
+	assert_int_equal(x.cu_control, 2);        /* ap_ctrl_none */
 	/* the first open of the process sets XRT's option, before XRT runs */
 	assert_int_equal(fake_xrt_ini_sets, 0);
+	fake_xrt.cu_index_base = 3;
 	if (open_xclbin(f, 5, "spisync.xclbin") != 0)
 		fail_msg("open: %s", f->err);
 	assert_non_null(f->b);
-	assert_calls(0, seq, 8);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(fake_xrt.log[i].call, seq[i]);
 	assert_string_equal(fake_xrt.log[0].s, "Runtime.rw_shared=true");
 	assert_int_equal(fake_xrt.log[1].a, 5);
 	assert_string_equal(fake_xrt.log[2].s, f->xclbin);
-	assert_kernel_checked(4, &x);
+	assert_int_equal(assert_kernel_checked(4, &x), fake_xrt.n);
 	assert_int_equal(fake_xrt_ini_sets, 1);
+	assert_int_equal(fake_xrt.contexts, 1);
 }
 
 static void
@@ -214,6 +240,7 @@ test_registers(void **state)
 	int n;
 
 	facts("spisync.xclbin", &x);
+	fake_xrt.cu_index_base = 7;
 	assert_int_equal(open_xclbin(f, 0, "spisync.xclbin"), 0);
 	/* not again in this process */
 	assert_int_equal(fake_xrt_find(FX_INI_SET, 0), -1);
@@ -224,11 +251,13 @@ test_registers(void **state)
 	assert_int_equal(fake_xrt.log[n].call, FX_WRITE_REG);
 	assert_int_equal(fake_xrt.log[n].a, SPISYNC_REG_RING_BASE_LO);
 	assert_int_equal(fake_xrt.log[n].b, 0x12345640u);
+	assert_int_equal(fake_xrt.log[n].c, 7);     /* the driver's index */
 	assert_int_equal(f->b->ops->read32(f->b, SPISYNC_REG_RING_BASE_LO,
 	    &v), 0);
 	assert_int_equal(v, 0x12345640u);
 	assert_int_equal(fake_xrt.log[n + 1].call, FX_READ_REG);
 	assert_int_equal(fake_xrt.log[n + 1].a, SPISYNC_REG_RING_BASE_LO);
+	assert_int_equal(fake_xrt.log[n + 1].b, 7);
 
 	/* the whole control range XRT read in the xclbin, and not a byte
 	 * past it: the driver's 64 KiB is the kernel's */
@@ -249,7 +278,7 @@ test_registers(void **state)
 	assert_int_equal(f->b->ops->read32(f->b, 0, NULL), -EINVAL);
 	assert_int_equal(fake_xrt.n, n);   /* none of them reached XRT */
 
-	/* XRT refusing an access: its errno, its reason */
+	/* XRT refusing an access: its error number, its reason */
 	fake_xrt.fail = FX_READ_REG;
 	fake_xrt.fail_errno = EPERM;
 	assert_int_equal(f->b->ops->read32(f->b, 4, &v), -EPERM);
@@ -258,8 +287,8 @@ test_registers(void **state)
 	fake_xrt.fail = FX_WRITE_REG;
 	fake_xrt.fail_errno = 0;
 	assert_int_equal(f->b->ops->write32(f->b, 8, 1), -EIO);
-	assert_contains(f->b->err, "xrt:0: register write at 0x8: XRT gave "
-	    "no reason here");
+	assert_contains(f->b->err, "xrt:0: register write at 0x8: "
+	    "Input/output error");
 }
 
 static void
@@ -330,12 +359,12 @@ test_dma(void **state)
 	assert_ptr_equal(fake_xrt.log[k].handle, bo2);
 	assert_int_equal(fake_xrt.bos, 2);
 
-	/* close: the buffers, then the kernel, then the device */
+	/* close: the buffers, then the context, then the device */
 	f->b->ops->close(f->b);
 	f->b = NULL;
 	{
 		static const enum fx_call seq[] = {
-			FX_BO_FREE, FX_BO_FREE, FX_KERNEL_CLOSE,
+			FX_BO_FREE, FX_BO_FREE, FX_CLOSE_CTX,
 			FX_DEVICE_CLOSE,
 		};
 		const void *a = fake_xrt.log[k + 1].handle;
@@ -346,25 +375,24 @@ test_dma(void **state)
 	}
 }
 
-/* The bank follows the xclbin: argument 0 in bank0 (index 0) here. */
+/* Argument 0 in device memory (bank0): the card would write its events
+ * where the host never sees them. Refused before any register access. */
 static void
-test_bank_from_xclbin(void **state)
+test_bank_not_host(void **state)
 {
 	struct fixture *f = *state;
 	struct xclbin_facts x;
-	void *v = NULL;
-	uint64_t a = 0;
-	int n;
 
 	facts("bank0.xclbin", &x);
 	assert_string_equal(x.arg0_mem_tag, "bank0");
-	assert_int_equal(open_xclbin(f, 0, "bank0.xclbin"), 0);
-	n = fake_xrt.n;
-	assert_int_equal(f->b->ops->dma_alloc(f->b, 64, &v, &a), 0);
-	assert_int_equal(fake_xrt.log[n].call, FX_BO_ALLOC);
-	assert_int_equal(fake_xrt.log[n].b, XRT_BO_FLAGS_HOST_ONLY);
-	assert_int_equal(fake_xrt.log[n].c, (uint64_t)x.arg0_mem_index);
-	assert_int_equal(fake_xrt.log[n].c, 0);
+	assert_int_equal(open_xclbin(f, 0, "bank0.xclbin"), -EPROTO);
+	assert_null(f->b);
+	assert_contains(f->err, "xrt:0: the xclbin connects the event ring "
+	    "(m_axi_ev) to bank0, not to host memory");
+	assert_contains(f->err, "sp=spisync_1.m_axi_ev:HOST[0]");
+	assert_int_equal(fake_xrt_find(FX_OPEN_CTX, 0), -1);
+	assert_int_equal(fake_xrt_find(FX_READ_REG, 0), -1);
+	assert_int_equal(fake_xrt.log[fake_xrt.n - 1].call, FX_DEVICE_CLOSE);
 }
 
 /* No path: the xclbin on the card, found by its UUID. */
@@ -372,10 +400,6 @@ static void
 test_open_loaded(void **state)
 {
 	struct fixture *f = *state;
-	static const enum fx_call seq[] = {
-		FX_DEVICE_OPEN, FX_GET_UUID, FX_LOAD_UUID, FX_KERNEL_OPEN,
-		FX_ARG_OFFSET, FX_ARG_GROUP, FX_READ_REG,
-	};
 	static const enum fx_call none_seq[] = {
 		FX_DEVICE_OPEN, FX_GET_UUID, FX_DEVICE_CLOSE,
 	};
@@ -387,11 +411,19 @@ test_open_loaded(void **state)
 	fake_xrt.preloaded = path;
 	if (open_xclbin(f, 2, NULL) != 0)
 		fail_msg("open: %s", f->err);
-	assert_calls(0, seq, 7);
+	assert_int_equal(fake_xrt.log[0].call, FX_DEVICE_OPEN);
 	assert_int_equal(fake_xrt.log[0].a, 2);
-	assert_kernel_checked(3, &x);
+	assert_int_equal(fake_xrt.log[1].call, FX_GET_UUID);
+	assert_int_equal(assert_kernel_checked(2, &x), fake_xrt.n);
 	f->b->ops->close(f->b);
 	f->b = NULL;
+	{
+		static const enum fx_call close_seq[] = {
+			FX_CLOSE_CTX, FX_DEVICE_CLOSE,
+		};
+
+		assert_calls(fake_xrt.n - 2, close_seq, 2);
+	}
 
 	/* nothing on the card */
 	fake_xrt_reset();
@@ -412,30 +444,30 @@ test_other_kernel(void **state)
 
 	facts("other-kernel.xclbin", &x);
 	assert_string_equal(x.kernel, "spisync_v2");
-	assert_true(open_xclbin(f, 0, "other-kernel.xclbin") < 0);
+	assert_int_equal(open_xclbin(f, 0, "other-kernel.xclbin"), -ENODEV);
 	assert_null(f->b);
-	assert_contains(f->err, "xrt:0: the xclbin on device 0 has no kernel "
-	    "\"spisync\" XRT can open: ");
+	assert_contains(f->err, "xrt:0: the xclbin on device 0 has 0 compute "
+	    "units of kernel \"spisync\"; this driver drives exactly one");
+	assert_int_equal(fake_xrt_find(FX_OPEN_CTX, 0), -1);
 	assert_int_equal(fake_xrt_find(FX_READ_REG, 0), -1);
-	assert_true(fake_xrt_find(FX_DEVICE_CLOSE, 0) >= 0);
+	assert_int_equal(fake_xrt.log[fake_xrt.n - 1].call, FX_DEVICE_CLOSE);
 }
 
-/* What XRT 2.13 does with the card's ap_ctrl_none kernel (fake_xrt.h):
- * refused at the kernel open, said, everything closed. */
+/* A kernel of that name with ap_ctrl_hs: XRT would start and stop it;
+ * not the card's free-running kernel. */
 static void
-test_ap_ctrl_none(void **state)
+test_control_protocol(void **state)
 {
 	struct fixture *f = *state;
 	struct xclbin_facts x;
 
-	facts("spisync.xclbin", &x);
-	assert_int_equal(x.cu_control, 2);
-	fake_xrt.ap_ctrl_none_refused = true;
-	assert_int_equal(open_xclbin(f, 0, "spisync.xclbin"), -ENOTSUP);
+	facts("hs.xclbin", &x);
+	assert_int_equal(x.cu_control, 0);
+	assert_int_equal(open_xclbin(f, 0, "hs.xclbin"), -EPROTO);
 	assert_null(f->b);
-	assert_contains(f->err, "xrt:0: the xclbin on device 0 has no kernel "
-	    "\"spisync\" XRT can open: Operation not supported");
-	assert_int_equal(fake_xrt_find(FX_READ_REG, 0), -1);
+	assert_contains(f->err, "compute unit spisync:spisync_1 has control "
+	    "protocol 0, not ap_ctrl_none (2)");
+	assert_int_equal(fake_xrt_find(FX_OPEN_CTX, 0), -1);
 	assert_int_equal(fake_xrt.log[fake_xrt.n - 1].call, FX_DEVICE_CLOSE);
 }
 
@@ -451,27 +483,7 @@ test_not_xml(void **state)
 	assert_true(fake_xrt.xrt_said[0] != '\0');
 	assert_contains(f->err, "xrt:0: XRT cannot load ");
 	assert_contains(f->err, "corrupt-xml.xclbin on device 0: ");
-	assert_int_equal(fake_xrt_find(FX_KERNEL_OPEN, 0), -1);
-}
-
-static void
-test_ring_offset(void **state)
-{
-	struct fixture *f = *state;
-	struct xclbin_facts x;
-	char want[160];
-
-	facts("shifted.xclbin", &x);
-	assert_int_equal(x.arg0_offset, SPISYNC_REG_RING_BASE_LO + 8);
-	assert_int_equal(open_xclbin(f, 0, "shifted.xclbin"), -EPROTO);
-	assert_null(f->b);
-	snprintf(want, sizeof(want), "has argument 0 at 0x%x, where this "
-	    "driver's card has the event ring base (RING_BASE_LO) at 0x%x",
-	    SPISYNC_REG_RING_BASE_LO + 8, SPISYNC_REG_RING_BASE_LO);
-	assert_contains(f->err, want);
-	/* refused before any register access */
-	assert_int_equal(fake_xrt_find(FX_READ_REG, 0), -1);
-	assert_true(fake_xrt_find(FX_KERNEL_CLOSE, 0) >= 0);
+	assert_int_equal(fake_xrt_find(FX_TO_XCL, 0), -1);
 }
 
 static void
@@ -482,11 +494,12 @@ test_no_bank(void **state)
 
 	facts("noconn.xclbin", &x);
 	assert_int_equal(x.arg0_mems, 0);
-	assert_true(open_xclbin(f, 0, "noconn.xclbin") < 0);
+	assert_int_equal(open_xclbin(f, 0, "noconn.xclbin"), -ENODEV);
 	assert_null(f->b);
 	assert_contains(f->err, "xrt:0: kernel \"spisync\" argument 0 (the "
-	    "event ring, m_axi_ev) has no memory bank: ");
+	    "event ring, m_axi_ev) has no memory bank in the xclbin");
 	assert_contains(f->err, "sp=spisync_1.m_axi_ev:HOST[0]");
+	assert_int_equal(fake_xrt_find(FX_OPEN_CTX, 0), -1);
 	assert_int_equal(fake_xrt_find(FX_READ_REG, 0), -1);
 }
 
@@ -499,24 +512,29 @@ test_open_failures(void **state)
 	static const struct {
 		enum fx_call call;
 		bool path;          /* with an xclbin path */
+		bool shim;          /* its error number is its return value */
 		const char *says;
-		int rc;             /* with errno 0 */
+		int rc;             /* with errno 0 (C API) or EIO (shim) */
 	} cases[] = {
-		{ FX_DEVICE_OPEN, true, "XRT cannot open device 0: ", -ENODEV },
-		{ FX_LOAD_FILE, true, "XRT cannot load ", -EIO },
-		{ FX_GET_UUID, true, "no xclbin is loaded on device 0: ",
-		    -ENOENT },
-		{ FX_GET_UUID, false, "no xclbin is loaded on device 0: ",
-		    -ENOENT },
-		{ FX_LOAD_UUID, false, "XRT cannot use the xclbin loaded on "
-		    "device 0: ", -EIO },
-		{ FX_KERNEL_OPEN, true, "has no kernel \"spisync\" XRT can "
-		    "open: ", -ENODEV },
-		{ FX_ARG_OFFSET, true, "XRT gives no register offset for "
-		    "argument 0 of kernel \"spisync\": ", -EPROTO },
-		{ FX_ARG_GROUP, true, "has no memory bank: ", -ENODEV },
-		{ FX_READ_REG, true, "XRT refuses register reads of kernel "
-		    "\"spisync\": ", -EIO },
+		{ FX_DEVICE_OPEN, true, false, "XRT cannot open device 0: ",
+		    -ENODEV },
+		{ FX_LOAD_FILE, true, false, "XRT cannot load ", -EIO },
+		{ FX_GET_UUID, true, false, "no xclbin is loaded on device "
+		    "0: ", -ENOENT },
+		{ FX_GET_UUID, false, false, "no xclbin is loaded on device "
+		    "0: ", -ENOENT },
+		{ FX_TO_XCL, true, false, "XRT gives no shim handle of device "
+		    "0: ", -ENODEV },
+		{ FX_SECTION, true, true, "XRT's driver shows no IP layout of "
+		    "the xclbin on device 0", -ENODEV },
+		{ FX_IP_INDEX, true, true, "XRT's driver has no index for "
+		    "compute unit spisync:spisync_1: ", -EIO },
+		{ FX_OPEN_CTX, true, true, "XRT refuses a shared context on "
+		    "compute unit spisync:spisync_1 (index 0): ", -EIO },
+		{ FX_READ_REG, true, true, "XRT refuses register reads of "
+		    "compute unit spisync:spisync_1: ", -EIO },
+		{ FX_READ_REG, false, true, "XRT refuses register reads of "
+		    "compute unit spisync:spisync_1: ", -EIO },
 	};
 	char path[PATH_MAX];
 	size_t i;
@@ -536,26 +554,34 @@ test_open_failures(void **state)
 				    fake_xrt_name(cases[i].call));
 			assert_null(f->b);
 			assert_contains(f->err, cases[i].says);
-			assert_contains(f->err, e ? "Permission denied" :
-			    "XRT gave no reason here");
-			/* the errno XRT set, else the case's own; the
-			 * offset and the UUID are this driver's verdicts */
-			if (e && cases[i].call != FX_ARG_OFFSET &&
-			    cases[i].call != FX_GET_UUID)
+			/* the reason XRT gave, if it is said; the UUID and
+			 * the IP layout are this driver's verdicts */
+			if (cases[i].call == FX_SECTION)
+				;
+			else if (cases[i].shim)
+				assert_contains(f->err, e ? "Permission denied"
+				    : "Input/output error");
+			else
+				assert_contains(f->err, e ? "Permission denied"
+				    : "XRT gave no reason here");
+			if (e && cases[i].call != FX_GET_UUID &&
+			    cases[i].call != FX_SECTION)
 				assert_int_equal(rc, -EACCES);
 			else
 				assert_int_equal(rc, cases[i].rc);
 			/* all closed, in order, nothing else after */
 			assert_int_equal(fake_xrt.devices, 0);
-			assert_int_equal(fake_xrt.kernels, 0);
+			assert_int_equal(fake_xrt.contexts, 0);
 			assert_int_equal(fake_xrt.bad_handles, 0);
 			if (cases[i].call != FX_DEVICE_OPEN)
 				assert_int_equal(fake_xrt.log[fake_xrt.n -
 				    1].call, FX_DEVICE_CLOSE);
-			if (fake_xrt_find(FX_KERNEL_OPEN, 0) >= 0 &&
-			    cases[i].call != FX_KERNEL_OPEN)
+			if (cases[i].call == FX_READ_REG)
 				assert_int_equal(fake_xrt.log[fake_xrt.n -
-				    2].call, FX_KERNEL_CLOSE);
+				    2].call, FX_CLOSE_CTX);
+			else
+				assert_int_equal(fake_xrt_find(FX_CLOSE_CTX,
+				    0), -1);
 		}
 	}
 }
@@ -622,17 +648,15 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_registers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dma, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bank_from_xclbin, setup,
+		cmocka_unit_test_setup_teardown(test_bank_not_host, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_loaded, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_other_kernel, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_ap_ctrl_none, setup,
+		cmocka_unit_test_setup_teardown(test_control_protocol, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_not_xml, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ring_offset, setup,
-		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_bank, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failures, setup,
 		    teardown),
