@@ -175,11 +175,13 @@ synth: deps
 
 SEED_ARG := $(if $(SEED),--seed $(SEED),)
 
+# The GCM core's synthesis (10 minutes on one core) runs in the background
+# ("&", tools/run-tests.sh) beside the rest, one configuration after the other.
 test: deps $(TEST_BINS)
 	@tools/run-tests.sh \
+		"&synthesis LANES=1 and 4 (Yosys xcup, no latches)" "SYNTH_JOBS=1 tools/synth.sh $(BUILD)/synth 1 4" \
 		"generated files match hw/spec/spisync.toml" "python3 hw/tools/gen_spec.py --check $(SPEC) $(GEN_OUTS)" \
 		"rtl lint (Verilator -Wall, zero warnings)" "tools/lint-rtl.sh $(RTL_DIR)" \
-		"synthesis LANES=1 and 4 (Yosys xcup, no latches)" "tools/synth.sh $(BUILD)/synth 1 4" \
 		"known-answer files vs OpenSSL (valgrind)" \
 		  "valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/check_vectors tests/vectors/wycheproof_gcm_96_128.txt tests/vectors/gcm_spec.txt tests/vectors/esp_gcm_packets.txt" \
 		"unit: Wireshark esp_sa parser (cmocka, ASan/UBSan)" "$(BUILD)/tests/test_esp_sa" \
