@@ -68,11 +68,9 @@
 #include "backend.h"
 #include "backend_lock.h"
 #include "hex.h"
+#include "spisync_hw.h"
 
 #define PCI_VENDOR_XILINX 0x10eeu
-/* The card's AXI4-Lite control port: 16 address bits (spisync_card.v
- * s_axil_awaddr), the register offsets of spisync_hw.h inside it. */
-#define PCI_CTRL_BYTES 0x10000u
 #define PCI_IOVA_BASE 0x100000000ull
 #define PCI_DMA_ALIGN 4096u
 #define PCI_DEFAULT_SYSFS "/sys"
@@ -96,7 +94,7 @@ struct pci_backend {
 	char who[PCI_WHO_LEN];         /* "pci:0000:65:00.0" */
 	struct pci_addr addr;
 	char devdir[PATH_MAX];         /* .../bus/pci/devices/<addr> */
-	volatile uint32_t *regs;       /* PCI_CTRL_BYTES of BAR0 */
+	volatile uint32_t *regs;       /* SPISYNC_CTRL_BYTES of BAR0 */
 	struct spisync_lockfile lock;
 	bool vfio_ready;
 	int container, group, device;  /* VFIO fds, -1 when closed */
@@ -372,10 +370,10 @@ pci_find(const struct pci_addr *a, const char *who, char *err,
 		    "device", who, found.command);
 		return -ENODEV;
 	}
-	if (found.bar0_size != 0 && found.bar0_size < PCI_CTRL_BYTES) {
+	if (found.bar0_size != 0 && found.bar0_size < SPISYNC_CTRL_BYTES) {
 		spisync_errf(err, errlen, "%s: BAR0 is %llu bytes; the "
 		    "control port needs %u", who,
-		    (unsigned long long)found.bar0_size, PCI_CTRL_BYTES);
+		    (unsigned long long)found.bar0_size, SPISYNC_CTRL_BYTES);
 		return -ENODEV;
 	}
 	return 0;
@@ -406,14 +404,14 @@ pci_map_bar0(struct pci_backend *p, char *err, size_t errlen)
 		    strerror(e));
 		return -e;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)PCI_CTRL_BYTES) {
+	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)SPISYNC_CTRL_BYTES) {
 		close(fd);
 		spisync_errf(err, errlen, "%s: BAR0 (%s) is %lld bytes; the "
 		    "control port needs %u", p->who, path,
-		    (long long)st.st_size, PCI_CTRL_BYTES);
+		    (long long)st.st_size, SPISYNC_CTRL_BYTES);
 		return -ENODEV;
 	}
-	m = mmap(NULL, PCI_CTRL_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	m = mmap(NULL, SPISYNC_CTRL_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 	    0);
 	e = errno;
 	close(fd);   /* the mapping keeps the BAR */
@@ -429,7 +427,7 @@ pci_map_bar0(struct pci_backend *p, char *err, size_t errlen)
 static int
 pci_check_offset(struct pci_backend *p, uint32_t offset, const char *op)
 {
-	if ((offset & 3u) != 0 || offset > PCI_CTRL_BYTES - 4) {
+	if ((offset & 3u) != 0 || offset > SPISYNC_CTRL_BYTES - 4) {
 		spisync_errf(p->base.err, sizeof(p->base.err), "%s: %s at "
 		    "0x%x: outside the 64 KiB control port or not 32-bit "
 		    "aligned", p->who, op, offset);
@@ -768,7 +766,7 @@ pci_close(struct spisync_backend *b)
 	}
 	pci_vfio_close(p);
 	if (p->regs != NULL)
-		munmap((void *)(uintptr_t)p->regs, PCI_CTRL_BYTES);
+		munmap((void *)(uintptr_t)p->regs, SPISYNC_CTRL_BYTES);
 	spisync_lockfile_close(&p->lock);
 	free(p);
 }

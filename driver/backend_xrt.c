@@ -100,8 +100,6 @@
 /* Entries read from one xclbin section at most: XRT has at most 128
  * compute units, a few arguments each */
 #define XRT_MAX_ENTRIES 4096
-/* The card's AXI4-Lite control port: 16 address bits. */
-#define XRT_CTRL_BYTES 0x10000u
 #define XRT_DMA_ALIGN 4096u
 #define XRT_MAX_INDEX 65535u
 /* The shim XRT 2.13 loads is lib<name>.so.<its major version> */
@@ -611,7 +609,7 @@ xrt_open_kernel(struct xrt_backend *x, const char *xclbin, char *err,
 static int
 xrt_check_offset(struct xrt_backend *x, uint32_t offset, const char *op)
 {
-	if ((offset & 3u) != 0 || offset > XRT_CTRL_BYTES - 4) {
+	if ((offset & 3u) != 0 || offset > SPISYNC_CTRL_BYTES - 4) {
 		spisync_errf(x->base.err, sizeof(x->base.err), "%s: %s at "
 		    "0x%x: outside the 64 KiB control port or not 32-bit "
 		    "aligned", x->who, op, offset);

@@ -11,8 +11,9 @@ Reads, each with its own parser:
                                      from the text)
   (d) hw/gen/spisync_hw.h           (register offsets, record size: the spec)
   (e) hw/alveo/link/*.cfg           (v++ --link connectivity)
-  (f) driver/backend_xrt.c          (SPISYNC_XRT_KERNEL, SPISYNC_XRT_RING_ARG,
-                                     XRT_CTRL_BYTES)
+  (f) driver/backend_xrt.c          (SPISYNC_XRT_KERNEL, SPISYNC_XRT_RING_ARG;
+                                     its control range is (d)'s
+                                     SPISYNC_CTRL_BYTES)
 and fails, naming both sides, on every disagreement.
 
     tools/check-alveo.py [--root DIR]     check the tree (default: the repo)
@@ -306,7 +307,11 @@ def read_driver(ck):
     c = ck.read("driver", "backend_xrt.c")
     k = re.search(r'^#define SPISYNC_XRT_KERNEL "([^"]*)"', c, re.M)
     a = re.search(r"^#define SPISYNC_XRT_RING_ARG (\d+)", c, re.M)
-    b = re.search(r"^#define XRT_CTRL_BYTES (0x[0-9A-Fa-f]+|\d+)u?", c, re.M)
+    # the driver's range checks use the spec's SPISYNC_CTRL_BYTES (spisync_hw.h)
+    h = ck.read("hw", "gen", "spisync_hw.h")
+    b = re.search(r"^#define SPISYNC_CTRL_BYTES (0x[0-9A-Fa-f]+|\d+)u?", h, re.M)
+    if not re.search(r"\bSPISYNC_CTRL_BYTES\b", c):
+        ck.fail("driver/backend_xrt.c does not bound register offsets by SPISYNC_CTRL_BYTES")
     return {"kernel": k.group(1) if k else None, "ring_arg": int(a.group(1)) if a else None,
             "ctrl_bytes": int(b.group(1), 0) if b else None}
 
@@ -428,7 +433,7 @@ def check(ck, cache=None):
             ck.fail(f"control range: kernel.xml s_axi_control range 0x{ctrl_range:X} != 2^(RTL "
                     f"s_axi_control_awaddr width {aw}) = 0x{1 << aw:X}")
         if drv["ctrl_bytes"] != ctrl_range:
-            ck.fail(f"control range: kernel.xml 0x{ctrl_range:X} != driver XRT_CTRL_BYTES "
+            ck.fail(f"control range: kernel.xml 0x{ctrl_range:X} != spisync_hw.h SPISYNC_CTRL_BYTES "
                     f"{drv['ctrl_bytes'] if drv['ctrl_bytes'] is None else hex(drv['ctrl_bytes'])}")
         if spec["end"] > ctrl_range:
             ck.fail(f"control range: the spec's registers end at 0x{spec['end']:X} (hw/gen/spisync_hw.h), "
@@ -718,7 +723,8 @@ MUTATIONS = [
      "SPISYNC_XRT_KERNEL"),
     ("driver/backend_xrt.c", "#define SPISYNC_XRT_RING_ARG 0", "#define SPISYNC_XRT_RING_ARG 1",
      "SPISYNC_XRT_RING_ARG"),
-    ("driver/backend_xrt.c", "#define XRT_CTRL_BYTES 0x10000u", "#define XRT_CTRL_BYTES 0x1000u", "XRT_CTRL_BYTES"),
+    ("hw/gen/spisync_hw.h", "#define SPISYNC_CTRL_BYTES 0x10000u", "#define SPISYNC_CTRL_BYTES 0x1000u",
+     "SPISYNC_CTRL_BYTES"),
 ]
 
 

@@ -6,6 +6,9 @@
 
 #define SPISYNC_MAGIC 0x53505359u
 #define SPISYNC_VERSION 0x00010001u
+/* the control port's register space: address bits, bytes */
+#define SPISYNC_CTRL_ADDR_BITS 16u
+#define SPISYNC_CTRL_BYTES 0x10000u
 
 /* outcome reasons: counter index, tuser OUTCOME and event codes */
 enum spisync_reason {

@@ -147,6 +147,9 @@ def gen_h(spec):
          "#include <stdint.h>", ""]
     o.append(f"#define SPISYNC_MAGIC 0x{spec['card']['magic']:08X}u")
     o.append(f"#define SPISYNC_VERSION 0x{spec['card']['version']:08X}u")
+    o.append("/* the control port's register space: address bits, bytes */")
+    o.append(f"#define SPISYNC_CTRL_ADDR_BITS {spec['card']['ctrl_addr_bits']}u")
+    o.append(f"#define SPISYNC_CTRL_BYTES 0x{1 << spec['card']['ctrl_addr_bits']:X}u")
     o.append("")
     o.append("/* outcome reasons: counter index, tuser OUTCOME and event codes */")
     o.append("enum spisync_reason {")
@@ -234,6 +237,9 @@ def gen_md(spec):
          "of truth that the RTL (`hw/gen/spisync_defs.vh`) and the C code",
          "(`hw/gen/spisync_hw.h`) are generated from too.", "",
          f"Magic `0x{spec['card']['magic']:08X}`, version `0x{spec['card']['version']:08X}`.", "",
+         f"The AXI4-Lite control port has {spec['card']['ctrl_addr_bits']} address bits: a "
+         f"{(1 << spec['card']['ctrl_addr_bits']) // 1024} KiB register space (the PCIe BAR window and "
+         "the Alveo kernel's control range); registers not listed read 0.", "",
          "## Outcome reasons", "",
          "Every frame ends in exactly one delivered outcome or one drop reason;",
          "`RX_PACKETS` = delivered + dropped once the pipeline is empty.", "",
