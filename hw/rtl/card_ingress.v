@@ -66,8 +66,8 @@ localparam [BEAT_W-1:0] MAX_BEATS = MAX_BEATS_I[BEAT_W-1:0];
 // elaboration fails on a configuration the card cannot be: the module
 // instantiated below does not exist
 generate
-    if (BYTES < 16 || HDR_BYTES % BYTES != 0 || DEPTH < 2 * (16384 / BYTES)) begin : g_check
-        card_ingress_needs_BYTES_ge_16_and_DEPTH_for_two_16k_frames invalid_parameter ();
+    if (BYTES < 16 || BYTES > 80 || HDR_BYTES % BYTES != 0 || DEPTH < 2 * (16384 / BYTES)) begin : g_check
+        card_ingress_needs_BYTES_16_to_80_and_DEPTH_for_two_16k_frames invalid_parameter ();
     end
 endgenerate
 
@@ -87,18 +87,6 @@ wire ram_full = used[ADDR_W];       // == DEPTH (never more)
 wire drop_now = (first && frames_full) || (!first && dropping) || ram_full;
 wire wr_en = s_axis_tvalid && !drop_now;
 
-// valid bytes of this beat: tkeep is contiguous from byte 0
-reg [$clog2(BYTES+1)-1:0] nbytes;
-integer k;
-always @* begin
-    nbytes = 0;
-    for (k = 0; k < BYTES; k = k + 1) begin
-        if (s_axis_tkeep[k]) begin
-            nbytes = k[$clog2(BYTES+1)-1:0] + 1'b1;
-        end
-    end
-end
-
 // this beat with the bytes past tkeep zeroed (for the header capture)
 wire [BYTES*8-1:0] beat_masked;
 genvar g;
@@ -108,18 +96,70 @@ generate
     end
 endgenerate
 
-// the frame's last 16 bytes: C = prev16 ++ beat, tail = C[n .. n+16)
+// The frame's last 16 bytes and the valid bytes of this beat. tkeep is
+// contiguous from byte 0 on a legal stream; whatever it is, nbytes is one past
+// its highest set bit (0 if none). C = prev16 ++ beat, tail = C[nbytes ..
+// nbytes+16).
+//
+// Candidate t (0..BYTES) is {t, C[t .. t+16)}, valid when tkeep[t-1] is set
+// (candidate 0 always); the highest valid candidate wins. A chain of ifs over
+// 65 candidates is 33 LUTs deep, so the choice is a tree instead: each node
+// takes three children and keeps the highest valid one (pick3: one LUT6 per
+// bit), its valid is the OR of theirs. Four levels, 81 leaves; the leaves
+// past BYTES are never valid (and fold away).
+localparam integer NB_W = $clog2(BYTES + 1);
+localparam integer DW   = NB_W + 128;                      // {t, tail}
+
+// children d[0..2] and the valids of the upper two: the highest valid one,
+// else d[0]
+function automatic [DW-1:0] pick3(input [1:0] v, input [3*DW-1:0] d);
+    pick3 = v[1] ? d[2*DW +: DW] : v[0] ? d[DW +: DW] : d[0 +: DW];
+endfunction
+
 wire [(BYTES+16)*8-1:0] tail_cat = {s_axis_tdata, (first ? 128'd0 : prev16)};
-reg  [127:0] tail_now;
-integer t;
-always @* begin
-    tail_now = tail_cat[127:0];
-    for (t = 1; t <= BYTES; t = t + 1) begin
-        if (nbytes == t[$clog2(BYTES+1)-1:0]) begin
-            tail_now = tail_cat[t*8 +: 128];
+
+wire [80:0]      l0_v;
+wire [81*DW-1:0] l0_d;
+wire [26:0]      l1_v;
+wire [27*DW-1:0] l1_d;
+wire [8:0]       l2_v;
+wire [9*DW-1:0]  l2_d;
+wire [2:0]       l3_v;
+wire [3*DW-1:0]  l3_d;
+wire [DW-1:0]    l4_d;
+
+generate
+    for (g = 0; g < 81; g = g + 1) begin : g_leaf
+        if (g == 0) begin : g_zero
+            assign l0_v[g]          = 1'b1;
+            assign l0_d[g*DW +: DW] = {{NB_W{1'b0}}, tail_cat[0 +: 128]};
+        end else if (g <= BYTES) begin : g_cand
+            localparam [NB_W-1:0] T = g;
+            assign l0_v[g]          = s_axis_tkeep[g-1];
+            assign l0_d[g*DW +: DW] = {T, tail_cat[g*8 +: 128]};
+        end else begin : g_pad
+            assign l0_v[g]          = 1'b0;
+            assign l0_d[g*DW +: DW] = {DW{1'b0}};
         end
     end
-end
+    for (g = 0; g < 27; g = g + 1) begin : g_l1
+        assign l1_v[g]          = |l0_v[3*g +: 3];
+        assign l1_d[g*DW +: DW] = pick3(l0_v[3*g+1 +: 2], l0_d[3*g*DW +: 3*DW]);
+    end
+    for (g = 0; g < 9; g = g + 1) begin : g_l2
+        assign l2_v[g]          = |l1_v[3*g +: 3];
+        assign l2_d[g*DW +: DW] = pick3(l1_v[3*g+1 +: 2], l1_d[3*g*DW +: 3*DW]);
+    end
+    for (g = 0; g < 3; g = g + 1) begin : g_l3
+        assign l3_v[g]          = |l2_v[3*g +: 3];
+        assign l3_d[g*DW +: DW] = pick3(l2_v[3*g+1 +: 2], l2_d[3*g*DW +: 3*DW]);
+    end
+endgenerate
+assign l4_d = pick3(l3_v[2:1], l3_d);
+wire unused_l3_v = l3_v[0];                 // always set (candidate 0)
+
+wire [NB_W-1:0] nbytes   = l4_d[128 +: NB_W];
+wire [127:0]    tail_now = l4_d[127:0];
 
 // header capture: beat j lands at bytes [j*BYTES, (j+1)*BYTES)
 reg [HDR_BYTES*8-1:0] hdr_next;

@@ -67,7 +67,7 @@ reg               active;
 reg [ADDR_W:0]    frame_base;     // first beat of the next job's frame
 reg [ADDR_W:0]    rd_base;        // current job: frame base + q0
 reg [BEAT_W-1:0]  slot;
-reg [BEAT_W-1:0]  n_slots;
+reg [BEAT_W-1:0]  last_no;        // slots of the job - 1 (the last slot)
 reg [BEAT_W-1:0]  n_in;
 reg [BEAT_W-1:0]  k;
 reg [6:0]         shift;
@@ -76,7 +76,7 @@ reg               drop;
 reg               bypass;
 reg [SIDE_W-1:0]  side;
 
-wire last_slot = active && (slot == n_slots - 1'b1);
+wire last_slot = active && (slot == last_no);
 assign job_ready = !active || last_slot;
 wire load = job_valid && job_ready;
 
@@ -103,8 +103,8 @@ always @(posedge clk) begin
         bypass     <= job_bypass;
         n_in       <= job_drop ? {BEAT_W{1'b0}} : job_n_in;
         k          <= job_drop ? {{(BEAT_W-1){1'b0}}, 1'b1} : job_k;
-        n_slots    <= job_drop ? {{(BEAT_W-1){1'b0}}, 1'b1}
-                    : (job_shift != 7'd0) ? job_k + 1'b1 : job_k;
+        last_no    <= job_drop ? {BEAT_W{1'b0}}
+                    : (job_shift != 7'd0) ? job_k : job_k - 1'b1;
         shift      <= job_shift;
         last_bytes <= job_last_bytes;
         side       <= job_side;
@@ -162,10 +162,16 @@ wire [2*BYTES*8-1:0] pair_shifted = pair >> {a_shift, 3'b000};
 wire [BYTES*8-1:0] aligned = (a_shift == 7'd0) ? cur : pair_shifted[BYTES*8-1:0];
 wire unused_shifted_top = &pair_shifted[2*BYTES*8-1:BYTES*8];
 
-wire [BYTES:0]   one_hot_end = {{BYTES{1'b0}}, 1'b1} << a_last_bytes;
-wire [BYTES:0]   end_mask    = one_hot_end - 1'b1;
-wire [BYTES-1:0] keep        = a_last ? end_mask[BYTES-1:0] : {BYTES{1'b1}};
-wire unused_end_mask = end_mask[BYTES];
+// the last beat keeps bytes below last_bytes: a compare per byte (a
+// thermometer), not a BYTES-wide subtract whose carry chain is the long path
+reg  [BYTES-1:0] end_mask;
+integer e;
+always @* begin
+    for (e = 0; e < BYTES; e = e + 1) begin
+        end_mask[e] = e[6:0] < a_last_bytes;
+    end
+end
+wire [BYTES-1:0] keep = a_last ? end_mask : {BYTES{1'b1}};
 
 wire [BYTES*8-1:0] masked;
 genvar g;
