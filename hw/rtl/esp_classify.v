@@ -189,19 +189,35 @@ wire [63:0]  st_top    = st_rd_data[`SPISYNC_ST_W-9 -: 64];
 wire [`SPISYNC_REPLAY_W-1:0] st_bitmap = st_rd_data[`SPISYNC_ST_W-73 -: `SPISYNC_REPLAY_W];
 wire         st_fresh  = st_gen != e_gen;
 
-wire [63:0] seq64;
-wire        replay_ok;
+// checked against the state read and against a fresh window side by side,
+// the generation test selecting the answer: it is not in front of the check
+wire [63:0] seq64_st, seq64_fresh;
+wire        ok_st, ok_fresh;
 
 replay_check #(
     .W(`SPISYNC_REPLAY_W)
 ) u_precheck (
     .esn(e_esn),
     .seq(c1_seq),
-    .top(st_fresh ? 64'd0 : st_top),
-    .bitmap(st_fresh ? {`SPISYNC_REPLAY_W{1'b0}} : st_bitmap),
-    .s(seq64),
-    .ok(replay_ok)
+    .top(st_top),
+    .bitmap(st_bitmap),
+    .s(seq64_st),
+    .ok(ok_st)
 );
+
+replay_check #(
+    .W(`SPISYNC_REPLAY_W)
+) u_precheck_fresh (
+    .esn(e_esn),
+    .seq(c1_seq),
+    .top(64'd0),
+    .bitmap({`SPISYNC_REPLAY_W{1'b0}}),
+    .s(seq64_fresh),
+    .ok(ok_fresh)
+);
+
+wire [63:0] seq64     = st_fresh ? seq64_fresh : seq64_st;
+wire        replay_ok = st_fresh ? ok_fresh : ok_st;
 
 // ICV 8/12/16 (anything else never authenticates: the core refuses it)
 wire [14:0] esp_min = 15'd18 + {7'd0, e_icv_len};

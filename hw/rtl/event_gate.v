@@ -68,7 +68,7 @@ module event_gate #(
     output wire [REC_W-1:0] m_rec,
     input  wire             m_ready,
 
-    output reg  [63:0]      lost_total
+    output wire [63:0]      lost_total
 );
 
 localparam integer TYPE_LSB  = `SPISYNC_EVF_TYPE_OFF * 8;
@@ -96,11 +96,69 @@ function automatic [32:0] misses_of(input [REC_W-1:0] r);
     end
 endfunction
 
-function automatic [31:0] sat_add(input [31:0] a, input [34:0] b);
-    reg [35:0] s;
+// ---------------------------------------------------------------------------
+// timing: how the logic below is arranged for 300 MHz
+// ---------------------------------------------------------------------------
+// The behaviour is the one the header describes, clock for clock; only the
+// form differs from the plain one (kept in the comments):
+//  * "now - then >= n" on 64-bit card times is never a 64-bit subtractor and
+//    a compare behind it: the high word of the difference is zero when the
+//    high words are equal (no borrow from the low word) or differ by one
+//    (borrow), an equality test each, and the low word against n is one
+//    three-operand sum (dist_below);
+//  * "tokens != 0" and "pend_records != 0" are registered flags;
+//  * the SA misses a parked record stands for are worked out when it parks;
+//  * lost_due (whether the EVENTS_LOST record takes the port) is the latest
+//    signal: what it decides in the same clock (the outputs, the token, the
+//    flags) is worked out for both of its values and selected by it;
+//  * the losses of a clock are summed in the next ("loss accounting"): the
+//    pending totals and lost_total are the previous clock's plus registered
+//    losses, the misses already reduced to two numbers (carry-save);
+//  * next_token + token_ns and time_ns + token_ns add the high word as a
+//    select between it and it + 1 (carry select).
+
+// (a - b) mod 2^64 < k (incl 0) or <= k (incl 1), for k < 2^32, in parts.
+// With bl = a_lo < b_lo, the difference is below 2^32 when its high word
+// a_hi - b_hi - bl, that is a_hi + ~b_hi + !bl, is zero. A sum x + y + c
+// is zero when each bit i > 0 has x_i ^ y_i == x_(i-1) | y_(i-1) (a zero
+// sum carries x | y), which does not depend on c (hz_bits, all ones), and
+// bit 0 has x_0 ^ y_0 == !c, here a_hi[0] ^ b_hi[0] == bl. The low word of
+// the difference, a_lo - b_lo + 2^32 bl, is below k (or at most k) when
+// w = k + b_lo + ~a_lo (+ 1) >= 2^32 (1 + bl), one three-operand sum
+// (dist_w; its bits 33:32 matter).
+function automatic [30:0] hz_bits(input [31:0] a_hi, input [31:0] b_hi);
+    reg [31:0] y;
     begin
-        s = {4'd0, a} + {1'b0, b};
-        sat_add = (s[35:32] != 4'd0) ? 32'hFFFF_FFFF : s[31:0];
+        y = ~b_hi;
+        hz_bits = (a_hi[31:1] ^ y[31:1]) ~^ (a_hi[30:0] | y[30:0]);
+    end
+endfunction
+
+function automatic [33:0] dist_w(input [31:0] a_lo, input [31:0] b_lo,
+                                 input [31:0] k, input incl);
+    reg [31:0] na, x, y;
+    begin
+        na = ~a_lo;
+        x  = k ^ b_lo ^ na;
+        y  = (k & b_lo) | ((k | b_lo) & na);
+        dist_w = {2'b00, x} + {1'b0, y, incl};
+    end
+endfunction
+
+// the parts put together: hz_eq = &hz_bits && a_hi[0] == b_hi[0] (the
+// high word is zero if there is no borrow), hz_ne = &hz_bits && a_hi[0] !=
+// b_hi[0] (zero if there is), each with whatever else must hold
+function automatic dist_below(input hz_eq, input hz_ne, input bl, input [1:0] w_top);
+    dist_below = bl ? hz_ne && w_top[1] : hz_eq && w_top != 2'b00;
+endfunction
+
+// a + k for a 64-bit a and a 32-bit k, the high word selected by the carry
+function automatic [63:0] add_hi_sel(input [63:0] a, input [31:0] a_hi1,
+                                     input [31:0] k);
+    reg [32:0] lo;
+    begin
+        lo = {1'b0, a[31:0]} + {1'b0, k};
+        add_hi_sel = {lo[32] ? a_hi1 : a[63:32], lo[31:0]};
     end
 endfunction
 
@@ -108,43 +166,63 @@ endfunction
 // token bucket
 // ---------------------------------------------------------------------------
 reg  [31:0] tokens;
+reg         tokens_nz;               // tokens != 0
 reg  [63:0] next_token;
 wire        unlimited = token_ns == 32'd0;
-wire        have_token = unlimited || tokens != 32'd0;
-wire        refill = !unlimited && time_ns >= next_token;
+wire        have_token = unlimited || tokens_nz;
+// time_ns >= next_token, by words
+wire        t_before = time_ns[63:32] < next_token[63:32]
+                    || (time_ns[63:32] == next_token[63:32]
+                        && time_ns[31:0] < next_token[31:0]);
+wire        refill = !unlimited && !t_before;
 
 // ---------------------------------------------------------------------------
 // the write port
 // ---------------------------------------------------------------------------
 reg              hold_valid;
 reg  [REC_W-1:0] hold_rec;
+reg  [32:0]      hold_misses;        // misses_of(hold_rec)
 
-reg  [31:0] pend_records;
-reg  [31:0] pend_misses;
+wire [31:0] pend_records;
+reg         pend_nz;                 // pend_records != 0
+wire [31:0] pend_misses;
 reg  [63:0] last_lost_time;
 reg         lost_sent_once;
 
-wire lost_due = pend_records != 32'd0
-             && (!lost_sent_once || time_ns - last_lost_time >= {32'd0, lost_ns});
+// pend_records != 0 && (!lost_sent_once || time_ns - last_lost_time >= lost_ns);
+// the wide ANDs of the high-word test (with lost_sent_once) are carry chains
+wire [33:0] lost_w  = dist_w(time_ns[31:0], last_lost_time[31:0], lost_ns, 1'b0);
+wire        lost_bl = time_ns[31:0] < last_lost_time[31:0];
+wire [30:0] lost_hb = hz_bits(time_ns[63:32], last_lost_time[63:32]);
+wire        lost_z0 = time_ns[32] ^ last_lost_time[32];
+wire [33:0] lost_eq = {1'b0, lost_hb, lost_sent_once, !lost_z0} + 34'd1;
+wire [33:0] lost_ne = {1'b0, lost_hb, lost_sent_once, lost_z0} + 34'd1;
+wire lost_due = pend_nz && !dist_below(lost_eq[33], lost_ne[33], lost_bl, lost_w[33:32]);
 
 wire [7:0] s_type = s_rec[TYPE_LSB +: 8];
 wire       s_tok  = needs_token(s_type);
 
-wire a_write = ring_enabled && f_valid && have_token && m_ready;
-wire a_lost  = f_valid && !a_write;
+// the port takes a record that needs a token
+wire go = ring_enabled && have_token && m_ready;
+
+wire a_write = f_valid && go;
+wire a_lost  = f_valid && !go;
 
 wire b_try   = ring_enabled && hold_valid && !a_write;
-wire b_write = b_try && have_token && m_ready;
-wire b_lost  = (b_try && !b_write) || (hold_valid && !ring_enabled);
+wire b_write = hold_valid && !f_valid && go;
+wire b_lost  = hold_valid && !go;
 
 wire port_free = !a_write && !b_try;
-wire l_write = ring_enabled && port_free && lost_due && m_ready;
+wire l_ready = ring_enabled && port_free && m_ready;
+wire l_write = l_ready && lost_due;
 
-wire c_try   = port_free && !l_write && s_valid;
-wire c_write = ring_enabled && c_try && m_ready && (!s_tok || have_token);
-// refused by the bucket or the ring is off: taken and counted; FIFO full: waits
-wire c_lost  = s_valid && ((!ring_enabled) || (c_try && m_ready && s_tok && !have_token));
-assign s_ready = c_write || c_lost;
+// c_write: the SA record goes out; c_lost: refused by the bucket or the ring
+// is off (taken and counted); neither: the FIFO is full, it waits.
+// c_*0 with lost_due 0, c_*1 with lost_due 1.
+wire c_write0 = l_ready && s_valid && (!s_tok || have_token);
+wire c_lost1  = s_valid && !ring_enabled;
+wire c_lost0  = c_lost1 || (s_valid && l_ready && s_tok && !have_token);
+assign s_ready = lost_due ? c_lost1 : (c_write0 || c_lost0);
 
 // a new eviction parks when the holding register is free now or frees now
 wire hold_frees = !hold_valid || b_write || b_lost;
@@ -161,8 +239,11 @@ always @* begin
     lost_rec[`SPISYNC_EVF_SA_INDEX_OFF*8 +: 16] = 16'hFFFF;
 end
 
-assign m_valid = a_write || b_write || l_write || c_write;
-assign m_rec   = a_write ? f_rec : b_write ? hold_rec : l_write ? lost_rec : s_rec;
+// a_write ? f_rec : b_write ? hold_rec : l_write ? lost_rec : s_rec
+// (l_write only with the port free: neither a_write nor b_write)
+wire [REC_W-1:0] m_rec_ab = a_write ? f_rec : b_write ? hold_rec : s_rec;
+assign m_valid = a_write || b_write || (lost_due ? l_ready : c_write0);
+assign m_rec   = l_write ? lost_rec : m_rec_ab;
 
 // ---------------------------------------------------------------------------
 // loss accounting: up to four records lost and one returned per clock
@@ -170,41 +251,122 @@ assign m_rec   = a_write ? f_rec : b_write ? hold_rec : l_write ? lost_rec : s_r
 wire r_is_lost_rec = r_lost_valid && r_lost_rec[TYPE_LSB +: 8] == `SPISYNC_EV_EVENTS_LOST;
 wire r_counts      = r_lost_valid && !r_is_lost_rec;
 
-wire [2:0] n_lost = {2'd0, a_lost} + {2'd0, b_lost} + {2'd0, c_lost} + {2'd0, e_lost}
-                  + {2'd0, r_counts} + {2'd0, s_overflow};
-wire [34:0] add_records = {32'd0, n_lost}
-                        + (r_is_lost_rec ? {3'd0, r_lost_rec[COUNT_LSB +: 32]} : 35'd0);
-wire [34:0] add_misses = (a_lost ? {2'd0, misses_of(f_rec)} : 35'd0)
-                       + (b_lost ? {2'd0, misses_of(hold_rec)} : 35'd0)
-                       + (e_lost ? {2'd0, misses_of(f_evict_rec)} : 35'd0)
-                       + (c_lost ? {2'd0, misses_of(s_rec)} : 35'd0)
-                       + (r_counts ? {2'd0, misses_of(r_lost_rec)} : 35'd0)
-                       + (r_is_lost_rec ? {3'd0, r_lost_rec[LOSTM_LSB +: 32]} : 35'd0);
+// all but the SA record's
+wire [2:0] n_lost_ab = {2'd0, a_lost} + {2'd0, b_lost} + {2'd0, e_lost}
+                     + {2'd0, r_counts} + {2'd0, s_overflow};
+wire [32:0] s_misses = misses_of(s_rec);
+wire [31:0] r_count  = r_is_lost_rec ? r_lost_rec[COUNT_LSB +: 32] : 32'd0;
+wire        any_ab   = a_lost || b_lost || e_lost || r_counts || s_overflow
+                    || r_count != 32'd0;
+wire        pend_nz0 = pend_nz || any_ab || c_lost0;
+wire        pend_nz1 = (pend_nz && !l_ready) || any_ab || c_lost1;
 
-wire consume = (a_write || b_write || (c_write && s_tok)) && !unlimited;
+// The losses of a clock are added up in the next: the pending totals (and
+// lost_total) of this clock are the previous clock's (pending: zero after
+// an EVENTS_LOST went out) plus what the previous clock registered here,
+// saturated. The misses of the records lost there are already reduced to
+// two numbers (carry-save: lq_ms + lq_mc); the SA record's, c_lost0 ?
+// misses : 0, comes apart, as whether it was lost depended on lost_due:
+// with lost_due 1 it was lost only if c_lost1, and c_lost0 && !c_lost1
+// (lq_cx) implies the port was ready, so the EVENTS_LOST went out.
+reg  [31:0] pend_records_q;    // pend_records of the previous clock
+reg  [31:0] pend_misses_q;
+reg  [63:0] lost_total_q;
+reg  [2:0]  lq_n;              // n_lost_ab
+reg  [31:0] lq_count;          // r_count
+reg  [35:0] lq_ms, lq_mc;      // misses of the lost records but the SA one
+reg  [32:0] lq_s;              // c_lost0 ? misses_of(s_rec) : 0
+reg         lq_c0, lq_cx, lq_due, lq_ready;
+wire        lq_write = lq_ready && lq_due;          // EVENTS_LOST went out
+wire        lq_c     = lq_c0 && !(lq_write && lq_cx); // c_lost
+
+// the misses of the records lost this clock, carry-save
+wire [32:0] ma = a_lost ? misses_of(f_rec) : 33'd0;
+wire [32:0] mb = b_lost ? hold_misses : 33'd0;
+wire [32:0] me = e_lost ? misses_of(f_evict_rec) : 33'd0;
+wire [32:0] mr = r_counts ? misses_of(r_lost_rec)
+               : r_is_lost_rec ? {1'b0, r_lost_rec[LOSTM_LSB +: 32]} : 33'd0;
+wire [32:0] m1s = ma ^ mb ^ me;
+wire [33:0] m1c = {(ma & mb) | (ma & me) | (mb & me), 1'b0};
+wire [33:0] m2s = {1'b0, m1s} ^ m1c ^ {1'b0, mr};
+wire [34:0] m2c = {({1'b0, m1s} & m1c) | ({1'b0, m1s} & {1'b0, mr}) | (m1c & {1'b0, mr}), 1'b0};
+
+// this clock: previous pending + lq_ms + lq_mc + the SA record's
+wire [35:0] qm  = lq_write ? 36'd0 : {4'd0, pend_misses_q};
+wire [35:0] qs  = lq_write && lq_cx ? 36'd0 : {3'd0, lq_s};
+wire [35:0] m3s = lq_ms ^ lq_mc ^ qs;
+wire [35:0] m3c = {(lq_ms[34:0] & lq_mc[34:0]) | (lq_ms[34:0] & qs[34:0])
+                   | (lq_mc[34:0] & qs[34:0]), 1'b0};
+wire [35:0] mis_sum = qm + m3s + m3c;
+wire [34:0] rec_sum = {3'd0, lq_write ? 32'd0 : pend_records_q} + {32'd0, lq_n}
+                    + {34'd0, lq_c} + {3'd0, lq_count};
+assign pend_records = rec_sum[34:32] != 3'd0 ? 32'hFFFF_FFFF : rec_sum[31:0];
+assign pend_misses  = mis_sum[35:32] != 4'd0 ? 32'hFFFF_FFFF : mis_sum[31:0];
+assign lost_total   = lost_total_q + {61'd0, lq_n} + {63'd0, lq_c};
+wire unused_m = &{lq_ms[35], lq_mc[35]};
+
+// tokens: consume0 / consume1 with lost_due 0 / 1
+wire consume1 = !unlimited && go && (f_valid || hold_valid);
+wire consume0 = consume1 || (!unlimited && go && s_valid && s_tok);
+
+// next_token: time_ns - next_token >= token_ns, next_token - time_ns > token_ns
+wire [33:0] late_w  = dist_w(time_ns[31:0], next_token[31:0], token_ns, 1'b0);
+wire [33:0] early_w = dist_w(next_token[31:0], time_ns[31:0], token_ns, 1'b1);
+wire        late_bl  = time_ns[31:0] < next_token[31:0];
+wire        early_bl = next_token[31:0] < time_ns[31:0];
+wire [30:0] late_hb  = hz_bits(time_ns[63:32], next_token[63:32]);
+wire [30:0] early_hb = hz_bits(next_token[63:32], time_ns[63:32]);
+wire        hz_z0    = time_ns[32] ^ next_token[32];
+wire [32:0] late_eq  = {1'b0, late_hb, !hz_z0} + 33'd1;
+wire [32:0] late_ne  = {1'b0, late_hb, hz_z0} + 33'd1;
+wire [32:0] early_eq = {1'b0, early_hb, !hz_z0} + 33'd1;
+wire [32:0] early_ne = {1'b0, early_hb, hz_z0} + 33'd1;
+wire nt_late  = !dist_below(late_eq[32], late_ne[32], late_bl, late_w[33:32]);
+wire nt_early = !dist_below(early_eq[32], early_ne[32], early_bl, early_w[33:32]);
+wire unused_w = &{lost_w[31:0], late_w[31:0], early_w[31:0], lost_eq[32:0], lost_ne[32:0],
+                  late_eq[31:0], late_ne[31:0], early_eq[31:0], early_ne[31:0]};
+wire [63:0] time_plus  = add_hi_sel(time_ns, time_ns[63:32] + 32'd1, token_ns);
+wire [63:0] token_plus = add_hi_sel(next_token, next_token[63:32] + 32'd1, token_ns);
+wire tok_full  = tokens >= token_burst;
+wire tok_over  = tokens > token_burst;
+
+reg [31:0] tokens_c0, tokens_c1;
+reg        nz_c0, nz_c1;
+always @* begin
+    // tokens and whether they are non-zero after the clock, without (c0)
+    // and with (c1) a token consumed
+    if (refill && !tok_full) begin
+        tokens_c0 = tokens + 32'd1;
+        nz_c0     = 1'b1;
+        tokens_c1 = tokens;
+        nz_c1     = tokens_nz;
+    end else begin
+        tokens_c0 = tok_over ? token_burst : tokens;
+        nz_c0     = tok_over ? token_burst != 32'd0 : tokens_nz;
+        tokens_c1 = tokens - 32'd1;
+        nz_c1     = tokens != 32'd1;
+    end
+end
+wire consume = lost_due ? consume1 : consume0;
 
 always @(posedge clk) begin
     // tokens: refill and use in the same clock add up. At most one token
     // a clock: a schedule a whole period behind restarts from now rather
     // than pay out a backlog, and a shorter period takes effect at once.
     if (refill) begin
-        if (tokens >= token_burst || time_ns - next_token >= {32'd0, token_ns}) begin
-            next_token <= time_ns + {32'd0, token_ns};
+        if (tok_full || nt_late) begin
+            next_token <= time_plus;
         end else begin
-            next_token <= next_token + {32'd0, token_ns};
+            next_token <= token_plus;
         end
-    end else if (next_token - time_ns > {32'd0, token_ns}) begin
-        next_token <= time_ns + {32'd0, token_ns};
+    end else if (nt_early) begin
+        next_token <= time_plus;
     end
-    if (refill && tokens < token_burst) begin
-        tokens <= consume ? tokens : tokens + 32'd1;
-    end else if (consume) begin
-        tokens <= tokens - 32'd1;
-    end else if (tokens > token_burst) begin
-        tokens <= token_burst;
-    end
+    tokens    <= consume ? tokens_c1 : tokens_c0;
+    tokens_nz <= consume ? nz_c1 : nz_c0;
     if (unlimited) begin
         tokens     <= token_burst;
+        tokens_nz  <= token_burst != 32'd0;
         next_token <= time_ns;
     end
 
@@ -212,33 +374,52 @@ always @(posedge clk) begin
         hold_valid <= 1'b0;
     end
     if (e_park) begin
-        hold_valid <= 1'b1;
-        hold_rec   <= f_evict_rec;
+        hold_valid  <= 1'b1;
+        hold_rec    <= f_evict_rec;
+        hold_misses <= misses_of(f_evict_rec);
     end
 
-    lost_total <= lost_total + {61'd0, n_lost};
+    pend_nz        <= lost_due ? pend_nz1 : pend_nz0;
+    pend_records_q <= pend_records;
+    pend_misses_q  <= pend_misses;
+    lost_total_q   <= lost_total;
+    lq_n     <= n_lost_ab;
+    lq_count <= r_count;
+    lq_ms    <= {2'd0, m2s};
+    lq_mc    <= {1'b0, m2c};
+    lq_s     <= c_lost0 ? s_misses : 33'd0;
+    lq_c0    <= c_lost0;
+    lq_cx    <= c_lost0 && !c_lost1;
+    lq_due   <= lost_due;
+    lq_ready <= l_ready;
     if (l_write) begin
-        pend_records   <= sat_add(32'd0, add_records);
-        pend_misses    <= sat_add(32'd0, add_misses);
         last_lost_time <= time_ns;
         lost_sent_once <= 1'b1;
-    end else begin
-        pend_records <= sat_add(pend_records, add_records);
-        pend_misses  <= sat_add(pend_misses, add_misses);
     end
     if (!ring_enabled) begin
         lost_sent_once <= 1'b0;
     end
 
     if (rst) begin
-        tokens         <= token_burst;
         next_token     <= time_ns;
+        tokens         <= token_burst;
+        tokens_nz      <= token_burst != 32'd0;
         hold_valid     <= 1'b0;
-        pend_records   <= 32'd0;
-        pend_misses    <= 32'd0;
+        pend_nz        <= 1'b0;
+        pend_records_q <= 32'd0;
+        pend_misses_q  <= 32'd0;
+        lq_n           <= 3'd0;
+        lq_count       <= 32'd0;
+        lq_ms          <= 36'd0;
+        lq_mc          <= 36'd0;
+        lq_s           <= 33'd0;
+        lq_c0          <= 1'b0;
+        lq_cx          <= 1'b0;
+        lq_due         <= 1'b0;
+        lq_ready       <= 1'b0;
         last_lost_time <= 64'd0;
         lost_sent_once <= 1'b0;
-        lost_total     <= 64'd0;
+        lost_total_q   <= 64'd0;
     end
 end
 

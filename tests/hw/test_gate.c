@@ -331,6 +331,14 @@ static void make_sa(struct tb *tb, uint8_t *rec)
 	fill_random(r, rec);
 	rec[SPISYNC_EVF_TYPE_OFF] = (uint8_t)(SPISYNC_EV_SA_SOFT_EXPIRY + prng_below(r, 4));
 	rec[SPISYNC_EVF_FLAGS_OFF] &= ~SPISYNC_EV_FLAG_EVICTED;
+	/* the gate takes a flow type on this port too (a token, misses when
+	 * lost): now and then one, evicted or not */
+	if (prng_below(r, 16) == 0) {
+		rec[SPISYNC_EVF_TYPE_OFF] = prng_below(r, 2) ? SPISYNC_EV_SA_MISS
+		                                             : SPISYNC_EV_SPI_RESERVED;
+		if (prng_below(r, 2))
+			rec[SPISYNC_EVF_FLAGS_OFF] |= SPISYNC_EV_FLAG_EVICTED;
+	}
 	store_le64(rec + SPISYNC_EVF_TIME_NS_OFF, tb->in.time_ns);
 	store_le32(rec + SPISYNC_EVF_COUNT_OFF, prng_below(r, 200));
 	store_le64(rec + ID_OFF, new_id(tb));
