@@ -212,7 +212,7 @@ wire [FIN_W-1:0] fin_rd = fin[D-1];
 wire [15:0] rd_index = fin_rd[JOB_W-9 -: 16];
 assign st_rd_en    = fin_rd[FIN_W-1] && rd_index != 16'hFFFF;
 assign st_rd_index = rd_index;
-wire unused_fin_rd = &{fin_rd[FIN_W-2:JOB_W-8], fin_rd[JOB_W-25:0]};
+wire unused_fin_rd = &{fin_rd[FIN_W-2:JOB_W-8], fin_rd[JOB_W-33], fin_rd[JOB_W-66:0]};
 wire [FIN_W-1:0] fin_x = fin[D];
 
 // X: unpack
@@ -243,21 +243,43 @@ assign {x_end, x_token, x_bypass, x_auth_ok, x_reason, x_index, x_gen, x_esn, x_
         x_hard_bytes, x_hard_packets, x_soft_bytes, x_soft_packets, x_spi, x_hdr, x_l2_len, x_l3_hdr_len, x_vlan, x_ipv6,
         x_csum_base, x_rx_seq, x_pay_len} = fin_x;
 
+// a decision is due exactly when the payload's last beat is at X
+wire x_decide = x_end;
+
+// the record is written for every decrypted frame and for a replay caught by
+// the pre-check against a known SA; this depends on the job alone
+wire d_write_e = x_token ? (x_reason == `SPISYNC_R_REPLAY && x_index != 16'hFFFF) : !x_bypass;
+
 // the last decision is the record being written this clock
 assign st_wr_en    = wb1_valid;
 assign st_wr_index = wb1_index;
 assign st_wr_data  = wb1_data;
 
 // the state: forwarded from the last two decisions, else as read; an older
-// generation counts as a fresh record
-reg             wb1_valid, wb2_valid;
-reg [15:0]      wb1_index, wb2_index;
-reg [SW-1:0]    wb1_data, wb2_data;
-wire [SW-1:0] st_fwd = (wb1_valid && wb1_index == x_index) ? wb1_data
-                     : (wb2_valid && wb2_index == x_index) ? wb2_data
-                     : st_rd_data;
-wire st_fresh = st_fwd[SW-1 -: 8] != x_gen;
-wire [SW-1:0] st = st_fresh ? {SW{1'b0}} : st_fwd;
+// generation counts as a fresh record. Which source applies depends only on
+// the frames' indexes and generations, all known a clock earlier (X - 1: the
+// frame at fin[D-1] against the decision being made and the one in wb1), so
+// the forwarded records are registered already masked by their select
+// (fwd1, fwd2: zero unless they are this frame's source) and the state is
+// one OR of the two and the read record (masked by its select and a
+// generation compare).
+reg             wb1_valid;
+reg [15:0]      wb1_index;
+reg [SW-1:0]    wb1_data;
+reg [SW-1:0]    fwd1, fwd2;
+reg             use_rd;                     // neither wb1 nor wb2 holds this frame's SA
+wire [7:0]      rd_gen  = fin_rd[JOB_W-25 -: 8];
+wire            n_hit1  = x_decide && d_write_e && x_index == rd_index;
+wire            n_hit2  = wb1_valid && wb1_index == rd_index;
+wire            n_use1  = !rst && n_hit1 && x_gen == rd_gen;
+wire            n_use2  = !rst && !n_hit1 && n_hit2 && wb1_data[SW-1 -: 8] == rd_gen;
+always @(posedge clk) begin
+    fwd1   <= {SW{n_use1}} & d_state;
+    fwd2   <= {SW{n_use2}} & wb1_data;
+    use_rd <= rst || (!n_hit1 && !n_hit2);
+end
+wire rd_fresh = st_rd_data[SW-1 -: 8] != x_gen;
+wire [SW-1:0] st = fwd1 | fwd2 | ({SW{use_rd && !rd_fresh}} & st_rd_data);
 wire unused_st_gen = &st[SW-1 -: 8];     // replaced by this frame's gen
 
 wire [63:0]   s_top       = st[SW-9 -: 64];
@@ -298,7 +320,27 @@ wire       x_pad_ok    = pad_x[16];
 wire [7:0] x_padlen    = pad_x[15:8];
 wire [7:0] x_nh        = pad_x[7:0];
 
-wire replay_ok   = re_ok && re_seq == x_seq64;
+// re_seq == x_seq64: the low half is the frame's own; the high half is the
+// window's (esn ? top[63:32] : 0) moved by one either way or not, so it is
+// compared with the frame's high half moved the opposite way, precomputed
+// from the job, instead of after the increment
+localparam integer IDX_W = $clog2(RW);
+wire [31:0] rc_th   = x_esn ? s_top[63:32] : 32'd0;
+wire [32:0] rc_diff = {1'b0, s_top[31:0]} - {1'b0, x_seq64[31:0]};
+wire        rc_near = rc_diff[31:IDX_W] == {(32-IDX_W){1'b0}};
+wire        rc_a    = s_top[31:0] >= RW - 1;
+wire        rc_inc  = x_esn && rc_a && !rc_diff[32] && !rc_near;
+wire        rc_dec  = x_esn && !rc_a && rc_diff[32] && rc_near;
+reg  [31:0] hi_m1, hi_p1;                   // the next frame's seq64[63:32] -/+ 1
+always @(posedge clk) begin
+    hi_m1 <= fin_rd[JOB_W-34 -: 32] - 32'd1;
+    hi_p1 <= fin_rd[JOB_W-34 -: 32] + 32'd1;
+end
+wire hi_match = rc_inc ? rc_th == hi_m1
+              : rc_dec ? rc_th == hi_p1
+              :          rc_th == x_seq64[63:32];
+wire unused_re_seq = &{re_seq, rc_diff[IDX_W-1:0]};
+wire replay_ok   = re_ok && hi_match;
 wire [63:0] ct64 = {50'd0, x_pay_len};
 wire expired     = (x_hard_packets != 64'd0 && s_packets >= x_hard_packets)
                 || (x_hard_bytes != 64'd0 && s_bytes + ct64 > x_hard_bytes);
@@ -317,6 +359,10 @@ wire is_rp    = (x_token && x_reason == `SPISYNC_R_REPLAY && x_index != 16'hFFFF
 wire is_exp   = crypto && x_auth_ok && replay_ok && expired;
 wire is_dec   = crypto && x_auth_ok && replay_ok && !expired && x_pad_ok && x_nh != 8'd59
              && !(x_mode == 2'd1 && !nh_ip);
+
+// d_reason == DECRYPTED: the job's reason for tokens and pass-through, else
+// the end of the crypto chain
+wire x_dec = crypto ? is_dec : x_reason == `SPISYNC_R_DECRYPTED;
 
 wire        s_hard  = s_alarm[56];
 wire [23:0] s_epoch = s_alarm[55:32];
@@ -341,8 +387,15 @@ endfunction
 wire ev_soft = is_dec && soft_reached(s_packets + 64'd1, s_bytes + ct64, x_soft_packets, x_soft_bytes)
             && !soft_reached(s_packets, s_bytes, x_soft_packets, x_soft_bytes);
 wire ev_hard = is_exp && !s_hard;
-wire ev_af   = is_af && af_thr != 16'd0 && af_next == af_thr && af_now != af_next;
-wire ev_rp   = is_rp && rp_thr != 16'd0 && rp_next == rp_thr && rp_now != rp_next;
+// af_next == af_thr && af_now != af_next: the count moved (is_af, not
+// saturated) onto the threshold, i.e. af_now == af_thr - 1; the same for rp.
+// The right-hand terms depend on the state alone, not on the verdict.
+wire [15:0] af_thr_m1 = af_thr - 16'd1;
+wire [15:0] rp_thr_m1 = rp_thr - 16'd1;
+wire af_at   = af_thr != 16'd0 && af_now != 16'hFFFF && af_now == af_thr_m1;
+wire rp_at   = rp_thr != 16'd0 && rp_now != 16'hFFFF && rp_now == rp_thr_m1;
+wire ev_af   = is_af && af_at;
+wire ev_rp   = is_rp && rp_at;
 
 reg [`SPISYNC_EVENT_BYTES*8-1:0] sa_ev;
 integer ab;
@@ -373,37 +426,30 @@ end
 
 reg       d_keep;
 reg [7:0] d_reason;
-reg       d_write;
 reg [SW-1:0] d_state;
 always @* begin
     d_keep   = 1'b0;
     d_reason = x_reason;
-    d_write  = 1'b0;
     d_state  = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay};
     if (x_token) begin
         // dropped before crypto; a replay caught by the pre-check still
         // counts against its SA
         if (x_reason == `SPISYNC_R_REPLAY && x_index != 16'hFFFF) begin
-            d_write = 1'b1;
             d_state = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
         end
     end else if (x_bypass) begin
         d_keep = 1'b1;
     end else if (!x_auth_ok) begin
         d_reason = `SPISYNC_R_AUTH_FAIL;
-        d_write  = 1'b1;
         d_state  = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail + 64'd1, s_replay};
     end else if (!replay_ok) begin
         d_reason = `SPISYNC_R_REPLAY;
-        d_write  = 1'b1;
         d_state  = {x_gen, s_top, s_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay + 64'd1};
     end else if (expired) begin
         d_reason = `SPISYNC_R_SA_EXPIRED;
         // remember that SA_HARD_EXPIRY was raised
-        d_write  = 1'b1;
     end else begin
         // authentic and fresh: the window moves whatever the payload holds
-        d_write = 1'b1;
         d_state = {x_gen, new_top, new_bitmap, d_alarm, s_packets, s_bytes, s_auth_fail, s_replay};
         if (!x_pad_ok) begin
             d_reason = `SPISYNC_R_BAD_PADDING;
@@ -483,9 +529,6 @@ wire               p2_first = pay[D][PW-2];
 wire               p2_last  = pay[D][PW-3];
 wire [BYTES*8-1:0] p2_data  = pay[D][BYTES*8-1:0];
 
-// a decision is due exactly when the payload's last beat is at X
-wire x_decide = x_end;
-
 reg [7:0] out_reason_1;   // kept frame's outcome, waiting for the egress report
 always @(posedge clk) begin
     e_valid   <= p2_valid;
@@ -496,17 +539,14 @@ always @(posedge clk) begin
     e_hdr     <= x_bypass ? {HDR_BYTES*8{1'b0}} : hdr;
     e_hdr_len <= x_bypass ? 8'd0 : hdr_len;
     e_pay_len <= x_bypass ? x_pay_len : il;
-    e_user    <= {x_rx_seq, (d_reason == `SPISYNC_R_DECRYPTED) ? x_index : 16'hFFFF, d_reason};
+    e_user    <= {x_rx_seq, x_dec ? x_index : 16'hFFFF, d_reason};
 
     sa_ev_valid <= x_decide && (ev_soft || ev_hard || ev_af || ev_rp);
     sa_ev_rec   <= sa_ev;
 
-    wb1_valid <= x_decide && d_write;
+    wb1_valid <= x_decide && d_write_e;
     wb1_index <= x_index;
     wb1_data  <= d_state;
-    wb2_valid <= wb1_valid;
-    wb2_index <= wb1_index;
-    wb2_data  <= wb1_data;
 
     cnt_drop_valid  <= x_decide && !d_keep;
     cnt_drop_reason <= d_reason;
@@ -525,7 +565,6 @@ always @(posedge clk) begin
         e_valid        <= 1'b0;
         sa_ev_valid    <= 1'b0;
         wb1_valid      <= 1'b0;
-        wb2_valid      <= 1'b0;
         cnt_drop_valid <= 1'b0;
         cnt_out_valid  <= 1'b0;
     end
