@@ -63,15 +63,12 @@ XRT_TEST_KERNEL_XML ?= hw/alveo/kernel.xml
 XCLBIN_DIR := $(BUILD)/tests/xclbin
 XCLBIN_STAMP := $(XCLBIN_DIR)/.stamp
 MKXCLBIN = python3 tests/alveo/mkxclbin.py --kernel-xml $(XRT_TEST_KERNEL_XML)
-# RING_BASE_LO + 8, from the register map: an xclbin of "another" map
-RING_LO_PLUS_8 = $$(( $$(sed -n 's/^\#define SPISYNC_REG_RING_BASE_LO \(0x[0-9A-Fa-f]*\)u.*/\1/p' hw/gen/spisync_hw.h) + 8 ))
 
 $(XCLBIN_STAMP): tests/alveo/mkxclbin.py $(XRT_TEST_KERNEL_XML) hw/gen/spisync_hw.h mk/driver_backends.mk
 	@mkdir -p $(XCLBIN_DIR)
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/spisync.xclbin
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/bank0.xclbin --mem bank0
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/other-kernel.xclbin --kernel-name spisync_v2
-	$(MKXCLBIN) --out $(XCLBIN_DIR)/shifted.xclbin --arg-offset $(RING_LO_PLUS_8)
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/noconn.xclbin --no-connect
 	$(MKXCLBIN) --out $(XCLBIN_DIR)/hs.xclbin --control ap_ctrl_hs
 	for k in truncate magic length section xml; do \

@@ -105,6 +105,13 @@ is_device(xrtDeviceHandle d)
 	return false;
 }
 
+/* a shim call the test fails: its error number, as the shim returns it */
+static int
+refused(void)
+{
+	return -(errno != 0 ? errno : EIO);
+}
+
 static bool
 is_shim(xclDeviceHandle h)
 {
@@ -256,7 +263,7 @@ xclGetSectionInfo(xclDeviceHandle handle, void *info, size_t *size,
 {
 	if (called(FX_SECTION, handle, (uint64_t)kind, (uint64_t)index, 0,
 	    NULL))
-		return -(errno != 0 ? errno : EIO);
+		return refused();
 	if (!is_shim(handle) || !fake_xrt.loaded || info == NULL ||
 	    size == NULL)
 		return -EINVAL;
@@ -273,7 +280,7 @@ xclIPName2Index(xclDeviceHandle handle, const char *name)
 	int i, n = 0;
 
 	if (called(FX_IP_INDEX, handle, 0, 0, 0, name))
-		return -(errno != 0 ? errno : EIO);
+		return refused();
 	if (!is_shim(handle))
 		return -EINVAL;
 	for (i = 0; section_entry(IP_LAYOUT, i, &ip, &size) == 0; i++) {
@@ -299,7 +306,7 @@ xclOpenContext(xclDeviceHandle handle, const xuid_t xclbinId,
     unsigned int ipIndex, bool shared)
 {
 	if (called(FX_OPEN_CTX, handle, ipIndex, shared, 0, NULL))
-		return -(errno != 0 ? errno : EIO);
+		return refused();
 	if (!is_shim(handle))
 		return -EINVAL;
 	if (!fake_xrt.loaded ||
@@ -347,7 +354,7 @@ xclRegRead(xclDeviceHandle handle, uint32_t ipIndex, uint32_t offset,
 	int rc;
 
 	if (called(FX_READ_REG, handle, offset, ipIndex, 0, NULL))
-		return -(errno != 0 ? errno : EIO);
+		return refused();
 	if ((rc = reg_check(handle, ipIndex, offset)) != 0)
 		return rc;
 	*datap = fake_xrt.regs[offset / 4];
@@ -361,7 +368,7 @@ xclRegWrite(xclDeviceHandle handle, uint32_t ipIndex, uint32_t offset,
 	int rc;
 
 	if (called(FX_WRITE_REG, handle, offset, data, ipIndex, NULL))
-		return -(errno != 0 ? errno : EIO);
+		return refused();
 	if ((rc = reg_check(handle, ipIndex, offset)) != 0)
 		return rc;
 	fake_xrt.regs[offset / 4] = data;
