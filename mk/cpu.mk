@@ -8,11 +8,8 @@
 #   build/tests/test_cpu_arb    axil_arb alone: both masters' reads and writes at
 #                               random against a slave model (routing, one at a
 #                               time, fairness)
-#   build/tests/test_cpu_fw     the real firmware (build/firmware/spisync-fw.elf)
-#                               on ctl_cpu + axil_arb + spisync_card (128 bits,
-#                               small tables), the test as the host through
-#                               the arbiter: HELLO, SA_ADD / GET / FIND / DEL,
-#                               one ESP frame for the SA delivered DECRYPTED
+#   (the real firmware on ctl_cpu + axil_arb + the card, in the Alveo
+#   kernel top itself: mk/kernel_sim.mk, test_kernel)
 #   make cpu-lint               verilator --lint-only -Wall of each hw/cpu module
 #   make cpu-synth              Yosys synth_xilinx of ctl_cpu (small RAMs): no
 #                               latches; resources; `sta` of rv32_core
@@ -69,7 +66,7 @@ $(BUILD)/sim/core_sim.o: sim/cpu/core_sim.cpp sim/cpu/core_sim.h sim/common/*.h 
 		$(BUILD)/vl/cpu_core.stamp | $(BUILD)/sim
 	$(CXX) $(VL_CXXFLAGS) -Isim/common -Isim/cpu -I$(BUILD)/vl/cpu_core -c -o $@ $<
 
-$(BUILD)/obj/san/tests/hw/test_cpu_isa.o $(BUILD)/obj/san/tests/hw/test_cpu_fw.o: HOST_CFLAGS += -Isim/cpu
+$(BUILD)/obj/san/tests/hw/test_cpu_isa.o: HOST_CFLAGS += -Isim/cpu
 $(BUILD)/obj/san/tests/hw/test_cpu_isa.o: sim/cpu/core_sim.h
 
 $(BUILD)/tests/test_cpu_isa: $(BUILD)/obj/san/tests/hw/test_cpu_isa.o $(BUILD)/sim/core_sim.o \
@@ -140,34 +137,6 @@ firmware-hex: $(FW_HEX)
 $(ALVEO_XO): $(FW_HEX)
 
 # ---------------------------------------------------------------------------
-# ctl_cpu + axil_arb + spisync_card (128 bits, 64 SAs, 64 tag buckets)
-# ---------------------------------------------------------------------------
-$(BUILD)/vl/ctl_card.stamp: $(CPU_RTL) sim/cpu/ctl_card_top.v $(RTL_SRCS) \
-		$(wildcard hw/gen/*.vh hw/rtl/*.vh) $(FW_HEX) | $(BUILD)/vl
-	rm -rf $(BUILD)/vl/ctl_card
-	$(VERILATOR) $(VL_FLAGS) --prefix Vctl_card_top_t -GFW_HEX='"$(abspath $(FW_HEX))"' \
-		--top-module ctl_card_top -Mdir $(BUILD)/vl/ctl_card sim/cpu/ctl_card_top.v \
-		$(CPU_RTL) $(RTL_SRCS) \
-		--build -j $(VL_JOBS) -MAKEFLAGS "$(VL_MAKEFLAGS)" >$(BUILD)/vl/ctl_card.log 2>&1 \
-		|| { tail -20 $(BUILD)/vl/ctl_card.log; exit 1; }
-	touch $@
-
-$(BUILD)/sim/ctl_card_sim.o: sim/cpu/ctl_card_sim.cpp sim/cpu/ctl_card_sim.h sim/common/*.h \
-		$(BUILD)/vl/ctl_card.stamp | $(BUILD)/sim
-	$(CXX) $(VL_CXXFLAGS) -Isim/common -Isim/cpu -Ihw/gen -I$(BUILD)/vl/ctl_card -c -o $@ $<
-
-$(BUILD)/obj/san/tests/hw/test_cpu_fw.o: sim/cpu/ctl_card_sim.h firmware/mbox.h
-
-CPU_FW_HOST_SRCS := tests/hw/test_cpu_fw.c driver/sa_encode.c tests/model/frame_build.c \
-                    tests/common/gcm_ref.c
-
-$(BUILD)/tests/test_cpu_fw: $(patsubst %.c,$(BUILD)/obj/san/%.o,$(CPU_FW_HOST_SRCS)) \
-		$(BUILD)/sim/ctl_card_sim.o $(VL_RUNTIME) | $(BUILD)/tests
-	$(CXX) $(SANITIZE) -o $@ $(filter %.o,$^) $(BUILD)/vl/ctl_card/Vctl_card_top_t__ALL.a -lcrypto -lpthread
-
-TEST_BINS += $(BUILD)/tests/test_cpu_fw
-
-# ---------------------------------------------------------------------------
 # lint and synthesis
 # ---------------------------------------------------------------------------
 # every hw/cpu module as top: zero warnings
@@ -209,13 +178,9 @@ cpu-sta:
 
 .PHONY: cpu-lint cpu-synth cpu-sta
 
-CPU_FW_TEST_CMDS := \
-  "cpu: firmware on ctl_cpu + axil_arb + card: HELLO, SA_ADD / FIND / GET / DEL, one ESP frame" \
-  "$(BUILD)/tests/test_cpu_fw" \
+CPU_RTL_TEST_CMDS := \
   "cpu: hw/cpu lint (Verilator -Wall, each module as top)" "$(MAKE) -s cpu-lint" \
   "cpu: ctl_cpu synthesis (Yosys xcup, small RAMs, no latches)" "$(MAKE) -s cpu-synth"
 
-TEST_CMDS += $(CPU_FW_TEST_CMDS)
-CPU_TEST_CMDS += $(CPU_FW_TEST_CMDS)
-
-cpu-test: $(BUILD)/tests/test_cpu_fw
+TEST_CMDS += $(CPU_RTL_TEST_CMDS)
+CPU_TEST_CMDS += $(CPU_RTL_TEST_CMDS)

@@ -4,8 +4,8 @@
 // share the card's one register slave (m_axil) through the 2:1 arbiter
 // (axil_arb). The mailbox is registers both sides use, so the firmware and
 // the host meet there exactly as in the simulator. One module so that the
-// kernel (hw/alveo/spisync.v) and the test top of test_cpu_fw
-// (sim/cpu/ctl_card_top.v) instantiate the same composition.
+// kernel (hw/alveo/spisync.v) instantiates it; test_kernel runs that top
+// in Verilator.
 
 `resetall
 `timescale 1ns / 1ps
