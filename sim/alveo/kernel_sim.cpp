@@ -387,6 +387,12 @@ size_t op_rx_queued(const struct kernel_sim *handle)
 	return sim->rx.size();
 }
 
+void op_set_tx_ready(struct kernel_sim *handle, unsigned pct)
+{
+	model *sim = reinterpret_cast<model *>(handle);
+	sim->tx_ready_pct = pct > 100 ? 100 : pct;
+}
+
 int op_recv(struct kernel_sim *handle, uint8_t *frame, size_t cap, size_t *len)
 {
 	model *sim = reinterpret_cast<model *>(handle);
@@ -430,6 +436,6 @@ void op_probe(const struct kernel_sim *handle, uint32_t *pc, uint32_t *mcause, u
 extern "C" const struct kernel_sim_ops KERNEL_OPS = {
 	KERNEL_RX_ASYNC,
 	op_create, op_destroy, op_reset, op_step, op_cycles,
-	op_read, op_write, op_send, op_rx_queued, op_recv,
+	op_read, op_write, op_send, op_rx_queued, op_set_tx_ready, op_recv,
 	op_host_mem, op_host_mem_protocol_errors, op_probe,
 };

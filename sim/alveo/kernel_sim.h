@@ -64,6 +64,10 @@ struct kernel_sim_ops {
 	int (*send)(struct kernel_sim *sim, const uint8_t *frame, size_t len);
 	size_t (*rx_queued)(const struct kernel_sim *sim);  /* frames not wholly sent */
 
+	/* from the next clock on: the chance (0..100) that m_axis_tx_tready is
+	 * high in a clock of the transmit MAC's */
+	void (*set_tx_ready)(struct kernel_sim *sim, unsigned pct);
+
 	/* The oldest frame out of m_axis_tx: 1 and removed, 0 if none yet, -1
 	 * if longer than cap (left queued). */
 	int (*recv)(struct kernel_sim *sim, uint8_t *frame, size_t cap, size_t *len);

@@ -21,12 +21,14 @@
  *   the event ring in host memory: a frame of an unknown SPI becomes one
  *   SA_MISS record at the ring's base (phase 1, its SPI, addresses and
  *   ports), RING_PROD and EVENTS_WRITTEN 1, no AXI rule broken;
- *   a burst of --burst back-to-back frames of 1,400 bytes on the MAC's
+ *   a burst of --burst back-to-back frames of 1,434 bytes on the MAC's
  *   clock: every frame accounted for (the reason counters sum to
  *   RX_PACKETS), the delivered frames exactly the burst's frames in order
  *   less the ones counted dropped; with RX_ASYNC 1 the MAC's clock is
  *   faster than the kernel's, so the RX FIFO must overflow and count
- *   CDC_OVERFLOW; with RX_ASYNC 0 nothing may be lost;
+ *   CDC_OVERFLOW; with RX_ASYNC 0 nothing may be lost; then a third as
+ *   many with the transmit MAC ready 40 % of its clocks: the card must drop
+ *   at its egress (TAIL_DROP) and deliver the rest intact, in order;
  *   a second SA_ADD of the same SPI refused (MBOX_E_EXISTS); an unknown
  *   command (MBOX_E_BADCMD); SA_DEL; SA_FIND then MBOX_E_NOENT and HELLO
  *   counting 0 SAs.
@@ -237,10 +239,15 @@ miss_record(const struct spisync_sa *sa)
 	CHECK(rec[SPISYNC_EVENT_BYTES] == 0, "a second record written");
 }
 
-/* n back-to-back frames of sa on the MAC's clock. Every frame accounted for;
- * the delivered ones exactly the burst's, in order, less the counted drops. */
+/* n back-to-back frames of sa, sequence numbers from seq0, on the MAC's
+ * clock, the transmit MAC ready tx_ready_pct % of its clocks. Every frame
+ * accounted for; the delivered ones exactly the burst's, in order, less the
+ * counted drops. With the transmit side always ready, frames may be lost
+ * only where the receive MAC outruns the kernel (RX_ASYNC 1: CDC_OVERFLOW,
+ * which must then happen); with it slower than the card, the egress must
+ * drop at its tail (TAIL_DROP) and deliver the rest intact. */
 static void
-burst(const struct spisync_sa *sa, unsigned n, unsigned rx_async)
+burst(const struct spisync_sa *sa, uint64_t seq0, unsigned n, unsigned tx_ready_pct, unsigned rx_async)
 {
 	static uint8_t data[BURST_PAYLOAD];
 	uint8_t (*pkts)[FRAME_MAX] = calloc(n, FRAME_MAX);
@@ -254,11 +261,12 @@ burst(const struct spisync_sa *sa, unsigned n, unsigned rx_async)
 		CHECK(0, "out of memory");
 		goto out;
 	}
+	ks->set_tx_ready(sim, tx_ready_pct);
 	counters(before);
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned b = 0; b < sizeof(data); b++)
 			data[b] = (uint8_t)(i * 7u + b);
-		if (esp_build(sa, sa->spi, 2u + i, data, sizeof(data), frame, &frame_len, pkts[i], FRAME_MAX,
+		if (esp_build(sa, sa->spi, seq0 + i, data, sizeof(data), frame, &frame_len, pkts[i], FRAME_MAX,
 		        &pkt_lens[i]) != 0 || ks->send(sim, frame, frame_len) != 0) {
 			CHECK(0, "frame_build or send failed");
 			goto out;
@@ -290,9 +298,9 @@ burst(const struct spisync_sa *sa, unsigned n, unsigned rx_async)
 		if (i != SPISYNC_R_RX_PACKETS)
 			sum += after[i];
 	}
-	printf("  burst of %u frames of %zu bytes in %" PRIu64 " clocks: RX_PACKETS %" PRIu64
+	printf("  burst of %u frames of %zu bytes, transmit MAC ready %u %%, in %" PRIu64 " clocks: RX_PACKETS %" PRIu64
 	    ", DECRYPTED %" PRIu64 ", CDC_OVERFLOW %" PRIu64 ", TAIL_DROP %" PRIu64 ", %u delivered\n",
-	    n, frame_len, ks->cycles(sim) - start, after[SPISYNC_R_RX_PACKETS], after[SPISYNC_R_DECRYPTED],
+	    n, frame_len, tx_ready_pct, ks->cycles(sim) - start, after[SPISYNC_R_RX_PACKETS], after[SPISYNC_R_DECRYPTED],
 	    after[SPISYNC_R_CDC_OVERFLOW], after[SPISYNC_R_TAIL_DROP], delivered);
 	CHECK(ks->rx_queued(sim) == 0, "the MAC could not send the burst (TREADY low)");
 	CHECK(after[SPISYNC_R_RX_PACKETS] == n, "RX_PACKETS %" PRIu64 ", sent %u", after[SPISYNC_R_RX_PACKETS], n);
@@ -303,12 +311,19 @@ burst(const struct spisync_sa *sa, unsigned n, unsigned rx_async)
 	    after[SPISYNC_R_DECRYPTED]);
 	CHECK(after[SPISYNC_R_DECRYPTED] + after[SPISYNC_R_CDC_OVERFLOW] + after[SPISYNC_R_TAIL_DROP] == n,
 	    "frames neither delivered nor dropped at the FIFO or the egress");
-	if (rx_async == 1)
-		CHECK(after[SPISYNC_R_CDC_OVERFLOW] > 0,
-		    "the MAC clock is faster than the kernel's and the RX FIFO never overflowed");
-	else
+	if (tx_ready_pct < 100) {
+		CHECK(after[SPISYNC_R_TAIL_DROP] > 0, "the transmit MAC took %u %% and nothing dropped at the egress",
+		    tx_ready_pct);
+	} else if (rx_async == 1) {
+		CHECK(after[SPISYNC_R_CDC_OVERFLOW] > 0 && after[SPISYNC_R_TAIL_DROP] == 0,
+		    "the MAC clock is faster than the kernel's: the RX FIFO must overflow, nothing else drop");
+	} else {
 		CHECK(after[SPISYNC_R_CDC_OVERFLOW] == 0 && after[SPISYNC_R_DECRYPTED] == n,
 		    "frames lost on one clock with the transmit side always ready");
+	}
+	if (rx_async == 0)
+		CHECK(after[SPISYNC_R_CDC_OVERFLOW] == 0, "CDC_OVERFLOW counted without the FIFOs");
+	ks->set_tx_ready(sim, 100);
 out:
 	free(pkts);
 	free(pkt_lens);
@@ -465,8 +480,10 @@ main(int argc, char **argv)
 	/* traffic on the SA the firmware installed, a miss, a burst */
 	esp_frame(&sa);
 	miss_record(&sa);
-	if (n_burst > 0)
-		burst(&sa, n_burst, (unsigned)rx_async);
+	if (n_burst > 0) {
+		burst(&sa, 2, n_burst, 100, (unsigned)rx_async);
+		burst(&sa, 2u + n_burst, n_burst / 3u, 40, (unsigned)rx_async);
+	}
 
 	/* refusals */
 	memcpy(args, entry, sizeof(entry));
