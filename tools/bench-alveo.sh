@@ -56,7 +56,7 @@ out=$build/bench/alveo
 mkdir -p "$out/synth" "$out/sta"
 kernel_mhz=300
 cmac_mhz=322.265625
-blocks_default="aes_enc_pipe card_ingress esp_parser sa_lookup esp_classify esp_dispatch esp_pad_check esp_commit replay_check replay_update sa_state host_egress flow_filter event_gate event_ring card_regs reason_counters axis_async_fifo"
+blocks_default="aes_enc_pipe card_ingress esp_parser sa_lookup esp_classify esp_dispatch esp_pad_check esp_commit replay_check replay_check_split replay_update sa_state host_egress flow_filter event_gate event_ring card_regs reason_counters axis_async_fifo"
 blocks=${BENCH_ALVEO_STA_BLOCKS-$blocks_default}
 
 # device      LUT      FF       BRAM36 URAM DSP   (data sheets, see above)

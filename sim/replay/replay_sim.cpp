@@ -14,6 +14,9 @@
 struct replay_sim {
 	VerilatedContext ctx;
 	Vreplay_tb *top;
+	/* replay_check_split's answers to the last packet */
+	bool split_ok[2];
+	uint64_t split_s[2];
 };
 
 template <typename M>
@@ -83,8 +86,19 @@ extern "C" bool replay_sim_packet(struct replay_sim *sim, bool esn,
 	clock_edge(t);                  /* the check's verdict registered */
 	ok = t->out_valid && t->out_ok;
 	*s = t->out_s;
+	sim->split_ok[0] = t->split_ok;
+	sim->split_s[0] = t->split_s;
+	sim->split_ok[1] = t->split3_ok;
+	sim->split_s[1] = t->split3_s;
 	clock_edge(t);                  /* the update written to the state */
 	return ok;
+}
+
+extern "C" bool replay_sim_split(const struct replay_sim *sim, unsigned which,
+    uint64_t *s)
+{
+	*s = sim->split_s[which];
+	return sim->split_ok[which];
 }
 
 extern "C" void replay_sim_update(struct replay_sim *sim, uint64_t s)

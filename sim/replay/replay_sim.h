@@ -2,7 +2,8 @@
  * spisync -- C API of the Verilator models of the anti-replay blocks and
  * the ESP padding check, for their test bench (tests/hw/test_replay.c):
  *   replay_sim: sim/replay/replay_tb_top.v (replay_check + replay_update,
- *               W = 1024, the SA state in registers as the card keeps it);
+ *               W = 1024, the SA state in registers as the card keeps it;
+ *               replay_check_split beside replay_check);
  *   pad_sim:    hw/rtl/esp_pad_check.v, one model per BYTES (16 and 64).
  * Byte vectors are byte 0 first; window bitmaps are 16 words, bit i of the
  * window in bit i % 64 of word i / 64.
@@ -40,6 +41,14 @@ void replay_sim_load(struct replay_sim *sim, uint64_t top,
  */
 bool replay_sim_packet(struct replay_sim *sim, bool esn, uint32_t seq,
     uint64_t *s);
+
+/*
+ * replay_check_split's answer to the last replay_sim_packet (which 0: the
+ * card's LO_BITS, 1: LO_BITS = 3): its ok, and its S in *s.
+ */
+bool replay_sim_split(const struct replay_sim *sim, unsigned which,
+    uint64_t *s);
+enum { REPLAY_SIM_SPLITS = 2 };
 
 /*
  * Skips the check: replay_update gets s as it is (three clocks). For

@@ -6,6 +6,10 @@
 // sets any state, so tests can start an SA anywhere (T near 2^32, T < W);
 // `force` skips the check and updates with in_s, so replay_update also sees
 // numbers replay_check would never let through (S - T >= 2^32).
+// replay_check_split (the card's pre-check, esp_classify) checks the same
+// packets beside replay_check, as the card feeds it: the packet in the
+// clock it enters, the state in the next; its answers are split_* in the
+// clock out_* are registered for, at its default LO_BITS and at 3.
 // Simulation only: hw/rtl holds the product RTL.
 
 `resetall
@@ -32,6 +36,11 @@ module replay_tb_top #(
     output reg  [63:0]  out_s,
     output reg          out_ok,
 
+    output wire [63:0]  split_s,            // replay_check_split, same packet as out_*
+    output wire         split_ok,
+    output wire [63:0]  split3_s,           // the same with LO_BITS = 3
+    output wire         split3_ok,
+
     output reg  [63:0]  st_top,
     output reg  [W-1:0] st_bitmap
 );
@@ -56,6 +65,31 @@ replay_check #(
     .bitmap(st_bitmap),
     .s(chk_s),
     .ok(chk_ok)
+);
+
+replay_check_split #(
+    .W(W)
+) u_split (
+    .clk(clk),
+    .esn(in_esn),
+    .seq(in_seq),
+    .top(st_top),
+    .bitmap(st_bitmap),
+    .s(split_s),
+    .ok(split_ok)
+);
+
+replay_check_split #(
+    .W(W),
+    .LO_BITS(3)
+) u_split3 (
+    .clk(clk),
+    .esn(in_esn),
+    .seq(in_seq),
+    .top(st_top),
+    .bitmap(st_bitmap),
+    .s(split3_s),
+    .ok(split3_ok)
 );
 
 replay_update #(

@@ -7,6 +7,9 @@
  *       RTL's own new state chained into the next check, S, ok and the
  *       whole state compared with tests/model/replay_ref.c after every
  *       packet; replay_update alone with any S (S - T >= 2^32 too);
+ *   replay_check_split (the card's pre-check over two clocks), LO_BITS 6
+ *       and 3, on the same packets and states: its S and ok against the
+ *       same reference;
  *   esp_pad_check, BYTES = 16 and 64: random payloads with valid, broken and
  *       too long padding, garbage past the end, back-to-back packets and
  *       idle clocks, compared with RFC 4303 2.4/2.5 read literally; output
@@ -248,6 +251,16 @@ static void replay_one(struct replay_run *run, uint32_t seq)
 	ok_rtl = replay_sim_packet(run->sim, run->esn, seq, &s_rtl);
 	replay_sim_state(run->sim, &top_rtl, seen_rtl);
 
+	for (unsigned k = 0; k < REPLAY_SIM_SPLITS; k++) {
+		uint64_t s_split;
+		const bool ok_split = replay_sim_split(run->sim, k, &s_split);
+
+		if (ok_split != ok_ref)
+			replay_report(run, ok_ref ? "replay_check_split rejects a good packet" :
+			    "replay_check_split accepts a bad packet", seq, top_before);
+		else if (inferred && s_split != s_ref)
+			replay_report(run, "replay_check_split: inferred S differs", seq, top_before);
+	}
 	if (ok_rtl != ok_ref)
 		replay_report(run, ok_ref ? "RTL rejects a good packet" :
 		    "RTL accepts a bad packet", seq, top_before);
@@ -321,8 +334,8 @@ static bool test_replay(struct prng *r, unsigned long packets)
 		}
 	}
 	ok = run[0].failures == 0 && run[1].failures == 0;
-	printf("%s replay_check + replay_update: %lu packets on %lu SAs vs replay_ref, "
-	    "%lu wrong\n", ok ? "ok  " : "FAIL", sent, sas,
+	printf("%s replay_check + replay_update, replay_check_split (LO_BITS 6 and 3): "
+	    "%lu packets on %lu SAs vs replay_ref, %lu wrong\n", ok ? "ok  " : "FAIL", sent, sas,
 	    run[0].failures + run[1].failures);
 	replay_cover_print("ESN off", &run[0].cov);
 	replay_cover_print("ESN on ", &run[1].cov);
@@ -452,6 +465,13 @@ static bool test_replay_known(void)
 		if (ok_rtl != kat[i].ok || (kat[i].ok && s_rtl != kat[i].s)) {
 			bad++;
 			fprintf(stderr, "FAIL replay RTL known answer %zu\n", i);
+		}
+		for (unsigned k = 0; k < REPLAY_SIM_SPLITS; k++) {
+			ok_rtl = replay_sim_split(sim, k, &s_rtl);
+			if (ok_rtl != kat[i].ok || (kat[i].ok && s_rtl != kat[i].s)) {
+				bad++;
+				fprintf(stderr, "FAIL replay_check_split %u known answer %zu\n", k, i);
+			}
 		}
 	}
 	replay_sim_destroy(sim);
