@@ -48,6 +48,8 @@ module card_regs #(
 
     input  wire                         ready,          // STATUS bit 0
     output wire [63:0]                  time_ns,
+    output wire [63:0]                  time_step,      // next clock: time_ns + time_step
+    output wire                         time_step_c,    //   + time_step_c (mod 2^64)
 
     output reg                          sa_wr_en,
     output reg  [15:0]                  sa_wr_index,
@@ -79,7 +81,7 @@ module card_regs #(
     output reg  [63:0]                  ev_holdoff_ns,
     output reg  [31:0]                  ev_token_ns,
     output reg  [31:0]                  ev_token_burst,
-    output reg  [31:0]                  ev_lost_ns,
+    output wire [31:0]                  ev_lost_ns_next, // EVENT_LOST_NS of the next clock
     output reg  [63:0]                  burst_interval_ns,
     output reg  [31:0]                  auth_fail_burst,
     output reg  [31:0]                  replay_burst,
@@ -150,7 +152,17 @@ reg [31:0] time_hi_latch;
 reg [31:0] time_adj_lo;
 reg        adj_pending;
 reg [87:0] adj_step;
-assign time_ns = time_acc[87:24];
+// This clock's step is an output too, as whole ns and the carry out of the
+// fraction: event_gate decides from time_ns plus it a clock ahead, without
+// waiting for this adder (in a reset clock it is the step the register
+// would take without the reset; the gate's own reset makes that moot).
+wire [87:0] time_step_all = adj_pending ? adj_step : {56'd0, time_inc};
+wire [24:0] time_frac_sum = {1'b0, time_acc[23:0]} + {1'b0, time_step_all[23:0]};
+wire [87:0] time_acc_next = time_acc + time_step_all;
+assign time_ns     = time_acc[87:24];
+assign time_step   = time_step_all[87:24];
+assign time_step_c = time_frac_sum[24];
+wire   unused_frac = &{time_frac_sum[23:0]};
 
 // ---------------------------------------------------------------------------
 // writes
@@ -184,6 +196,10 @@ assign hist_sel_index = wd;
 assign fw_ev_wr       = wr_go && wa == `SPISYNC_REG_FW_EVENT;
 assign fw_ev_data     = wd;
 wire   time_adjust    = wr_go && wa == `SPISYNC_REG_TIME_ADJUST_HI;
+// EVENT_LOST_NS as it will be next clock: event_gate takes only that (as
+// the time step)
+reg [31:0] ev_lost_ns;
+assign ev_lost_ns_next = (wr_go && wa == `SPISYNC_REG_EVENT_LOST_NS) ? wd : ev_lost_ns;
 
 wire unused_wstrb = &{s_axil_wstrb, s_axil_awaddr[1:0], s_axil_araddr[1:0]};  // whole registers
 wire w_in_stage = wa >= `SPISYNC_REG_SA_STAGE && wa < STAGE_END;
@@ -252,7 +268,6 @@ always @(posedge clk) begin
         `SPISYNC_REG_EVENT_HOLDOFF_NS_HI: ev_holdoff_ns[63:32] <= wd;
         `SPISYNC_REG_EVENT_TOKEN_NS:      ev_token_ns <= wd;
         `SPISYNC_REG_EVENT_TOKEN_BURST:   ev_token_burst <= (wd == 32'd0) ? 32'd1 : wd;
-        `SPISYNC_REG_EVENT_LOST_NS:       ev_lost_ns <= wd;
         `SPISYNC_REG_BURST_INTERVAL_NS_LO: burst_interval_ns[31:0]  <= wd;
         `SPISYNC_REG_BURST_INTERVAL_NS_HI: burst_interval_ns[63:32] <= wd;
         `SPISYNC_REG_AUTH_FAIL_BURST:     auth_fail_burst <= wd;
@@ -292,7 +307,8 @@ always @(posedge clk) begin
     if (time_adjust) begin
         adj_step <= {wd, time_adj_lo, 24'd0} + {56'd0, time_inc};
     end
-    time_acc <= time_acc + (adj_pending ? adj_step : {56'd0, time_inc});
+    time_acc   <= time_acc_next;
+    ev_lost_ns <= ev_lost_ns_next;
 
     if (rst) begin
         s_axil_bvalid <= 1'b0;

@@ -32,6 +32,16 @@
 // 1 + COUNT for a miss record, COUNT for an eviction), both saturating at
 // 2^32 - 1, so that the misses reported plus lost plus still pending in the
 // flow table add up to the drop counters exactly.
+//
+// Timing contract: outputs (m_valid, m_rec, s_ready) are combinational from
+// this clock's inputs and the state; lost_total is registered state plus
+// the previous clock's losses. Whether the EVENTS_LOST record is due is
+// decided a clock early, so the gate takes, besides time_ns, the step to the
+// value time_ns will have in the next clock (time_ns + time_step +
+// time_step_c, mod 2^64: card_regs' whole-ns step and the carry out of its
+// fraction), and lost_ns only as the value it will have in the next clock
+// (lost_ns_next, EVENT_LOST_NS register's input). In a reset clock all three
+// are ignored.
 
 `resetall
 `timescale 1ns / 1ps
@@ -46,9 +56,11 @@ module event_gate #(
     input  wire             rst,
 
     input  wire [63:0]      time_ns,
+    input  wire [63:0]      time_step,       // time_ns of the next clock is
+    input  wire             time_step_c,     // time_ns + time_step + time_step_c
     input  wire [31:0]      token_ns,
     input  wire [31:0]      token_burst,     // >= 1 (the register clamps)
-    input  wire [31:0]      lost_ns,
+    input  wire [31:0]      lost_ns_next,    // lost_ns of the next clock (below)
     input  wire             ring_enabled,
 
     input  wire             f_valid,
@@ -75,6 +87,7 @@ localparam integer TYPE_LSB  = `SPISYNC_EVF_TYPE_OFF * 8;
 localparam integer FLAGS_LSB = `SPISYNC_EVF_FLAGS_OFF * 8;
 localparam integer COUNT_LSB = `SPISYNC_EVF_COUNT_OFF * 8;
 localparam integer LOSTM_LSB = `SPISYNC_EVF_LOST_MISSES_OFF * 8;
+localparam integer EVICT_BIT = FLAGS_LSB + `SPISYNC_EV_FLAG_EVICTED_BIT;
 
 function automatic is_flow_type(input [7:0] t);
     is_flow_type = t == `SPISYNC_EV_SA_MISS || t == `SPISYNC_EV_SPI_RESERVED;
@@ -85,11 +98,21 @@ function automatic needs_token(input [7:0] t);
                || t == `SPISYNC_EV_REPLAY_BURST;
 endfunction
 
-// SA misses a lost record stood for
+// the SA misses a lost record stood for, in two parts that add up to it:
+// flow_count (its COUNT, for a flow type) and plus_one (not EVICTED), so
+// that no incrementer sits in front of the sums that take them
+function automatic [31:0] flow_count(input [7:0] t, input [31:0] count);
+    flow_count = is_flow_type(t) ? count : 32'd0;
+endfunction
+
+function automatic plus_one(input [7:0] t, input evicted);
+    plus_one = is_flow_type(t) && !evicted;
+endfunction
+
 function automatic [32:0] misses_of(input [REC_W-1:0] r);
     if (!is_flow_type(r[TYPE_LSB +: 8])) begin
         misses_of = 33'd0;
-    end else if (r[FLAGS_LSB + `SPISYNC_EV_FLAG_EVICTED_BIT]) begin
+    end else if (r[EVICT_BIT]) begin
         misses_of = {1'b0, r[COUNT_LSB +: 32]};
     end else begin
         misses_of = {1'b0, r[COUNT_LSB +: 32]} + 33'd1;
@@ -108,12 +131,19 @@ endfunction
 //    three-operand sum (dist_below);
 //  * "tokens != 0" and "pend_records != 0" are registered flags;
 //  * the SA misses a parked record stands for are worked out when it parks;
-//  * lost_due (whether the EVENTS_LOST record takes the port) is the latest
-//    signal: what it decides in the same clock (the outputs, the token, the
-//    flags) is worked out for both of its values and selected by it;
+//  * lost_due (whether the EVENTS_LOST record takes the port) is a function
+//    of registers only (two LUT levels): its time compare ("time_ns - last_lost_time >= lost_ns")
+//    is made in the clock before, from time_ns + time_step + time_step_c
+//    and lost_ns_next (one carry-save level, then the parts above), for
+//    both values last_lost_time can take, and registered as it is; what
+//    lost_due decides in the same clock (the outputs, the token, the flags)
+//    is still worked out for both of its values and selected by it;
 //  * the losses of a clock are summed in the next ("loss accounting"): the
 //    pending totals and lost_total are the previous clock's plus registered
-//    losses, the misses already reduced to two numbers (carry-save);
+//    losses, the misses already reduced to two numbers (carry-save, the
+//    "+ 1" of a miss record in a free bit of a carry word rather than an
+//    incrementer), of which only the low words are added, the saturation
+//    known from the high bits and that sum's carry;
 //  * next_token + token_ns and time_ns + token_ns add the high word as a
 //    select between it and it + 1 (carry select).
 
@@ -122,7 +152,7 @@ endfunction
 // a_hi - b_hi - bl, that is a_hi + ~b_hi + !bl, is zero. A sum x + y + c
 // is zero when each bit i > 0 has x_i ^ y_i == x_(i-1) | y_(i-1) (a zero
 // sum carries x | y), which does not depend on c (hz_bits, all ones), and
-// bit 0 has x_0 ^ y_0 == !c, here a_hi[0] ^ b_hi[0] == bl. The low word of
+// bit 0 has x_0 ^ y_0 == c, here a_hi[0] ^ b_hi[0] == bl. The low word of
 // the difference, a_lo - b_lo + 2^32 bl, is below k (or at most k) when
 // w = k + b_lo + ~a_lo (+ 1) >= 2^32 (1 + bl), one three-operand sum
 // (dist_w; its bits 33:32 matter).
@@ -189,15 +219,14 @@ wire [31:0] pend_misses;
 reg  [63:0] last_lost_time;
 reg         lost_sent_once;
 
-// pend_records != 0 && (!lost_sent_once || time_ns - last_lost_time >= lost_ns);
-// the wide ANDs of the high-word test (with lost_sent_once) are carry chains
-wire [33:0] lost_w  = dist_w(time_ns[31:0], last_lost_time[31:0], lost_ns, 1'b0);
-wire        lost_bl = time_ns[31:0] < last_lost_time[31:0];
-wire [30:0] lost_hb = hz_bits(time_ns[63:32], last_lost_time[63:32]);
-wire        lost_z0 = time_ns[32] ^ last_lost_time[32];
-wire [33:0] lost_eq = {1'b0, lost_hb, lost_sent_once, !lost_z0} + 34'd1;
-wire [33:0] lost_ne = {1'b0, lost_hb, lost_sent_once, lost_z0} + 34'd1;
-wire lost_due = pend_nz && !dist_below(lost_eq[33], lost_ne[33], lost_bl, lost_w[33:32]);
+// pend_records != 0 && (!lost_sent_once || time_ns - last_lost_time >= lost_ns),
+// the distance compared in the clock before ("lost_due of the next clock")
+reg  [1:0]  far_a_q, far_b_q;        // that compare for either last_lost_time,
+                                     // and for either carry of the step
+reg         lost_wr_q;               // last_lost_time is the previous time_ns
+reg         ci_q;                    // the step's carry
+wire [1:0]  far_q    = lost_wr_q ? far_b_q : far_a_q;
+wire        lost_due = pend_nz && (!lost_sent_once || far_q[ci_q]);
 
 wire [7:0] s_type = s_rec[TYPE_LSB +: 8];
 wire       s_tok  = needs_token(s_type);
@@ -254,56 +283,119 @@ wire r_counts      = r_lost_valid && !r_is_lost_rec;
 // all but the SA record's
 wire [2:0] n_lost_ab = {2'd0, a_lost} + {2'd0, b_lost} + {2'd0, e_lost}
                      + {2'd0, r_counts} + {2'd0, s_overflow};
-wire [32:0] s_misses = misses_of(s_rec);
 wire [31:0] r_count  = r_is_lost_rec ? r_lost_rec[COUNT_LSB +: 32] : 32'd0;
 wire        any_ab   = a_lost || b_lost || e_lost || r_counts || s_overflow
                     || r_count != 32'd0;
 wire        pend_nz0 = pend_nz || any_ab || c_lost0;
 wire        pend_nz1 = (pend_nz && !l_ready) || any_ab || c_lost1;
 
+// ---------------------------------------------------------------------------
+// lost_due of the next clock
+// ---------------------------------------------------------------------------
+// The next clock's "time_ns - last_lost_time >= lost_ns", from the values
+// time_ns and lost_ns will have then, for both values last_lost_time can
+// take at this clock's edge (kept: far_a; an EVENTS_LOST written now: far_b,
+// from time_ns). Both are registered as they are: whether it was written
+// (lost_wr_q), the pending flag and lost_sent_once, all registers, select
+// among them then, so no carry chain of the compare meets this clock's
+// decisions in a LUT.
+// The next clock's time is time_ns + time_step + time_step_c, not summed:
+// the difference to last_lost_time, time_ns + ~last_lost_time + 1 +
+// time_step + time_step_c, is reduced to s + c + ci by one carry-save level
+// (the + 1 in c's free bit 0); an EVENTS_LOST written now makes it the step
+// itself (s = time_step, c = 0). Then (s + c + ci) mod 2^64 < lost_ns_next
+// in the parts above: co, the carry out of the low words (s_lo + c_lo +
+// ci); the high word s_hi + c_hi + co zero by hz_bits (which inverts its
+// second operand) and bit 0 (s ^ c == co there); the low word of the
+// sum, s_lo + c_lo + ci - 2^32 co, below k when w = k + ~s_lo + ~c_lo + !ci
+// >= 2^32 (2 - co), one carry-save level and a sum. The step's carry ci
+// comes last (the end of card_regs' fraction adder), so both values of it
+// are compared and registered, and ci itself only selects among them a
+// clock later. Every input of far_a / far_b is the end of a carry chain
+// (the wide ANDs too), so they are one LUT each after the chains.
+wire [63:0] nlast   = ~last_lost_time;
+wire [63:0] nx_a_s  = time_ns ^ nlast ^ time_step;
+wire [63:0] nx_a_c  = {(time_ns[62:0] & nlast[62:0]) | (time_ns[62:0] & time_step[62:0])
+                       | (nlast[62:0] & time_step[62:0]), 1'b1};
+wire [63:0] nx_b_s  = time_step;
+wire [63:0] nx_b_c  = 64'd0;
+wire [30:0] nx_a_hb  = hz_bits(nx_a_s[63:32], ~nx_a_c[63:32]);
+wire [32:0] nx_a_eq  = {1'b0, nx_a_hb, nx_a_s[32] ~^ nx_a_c[32]} + 33'd1;   // zero, co = 0
+wire [32:0] nx_a_ne  = {1'b0, nx_a_hb, nx_a_s[32] ^ nx_a_c[32]} + 33'd1;    // zero, co = 1
+wire [33:0] nx_a_co0 = {1'b0, nx_a_s[31:0], 1'b0} + {1'b0, nx_a_c[31:0], 1'b0};
+wire [33:0] nx_a_co1 = {1'b0, nx_a_s[31:0], 1'b1} + {1'b0, nx_a_c[31:0], 1'b1};
+wire [33:0] nx_a_w0  = dist_w(nx_a_s[31:0], ~nx_a_c[31:0], lost_ns_next, 1'b1);
+wire [33:0] nx_a_w1  = dist_w(nx_a_s[31:0], ~nx_a_c[31:0], lost_ns_next, 1'b0);
+wire [1:0]  far_a    = ~{nx_a_co1[33] ? nx_a_ne[32] && nx_a_w1[33:32] != 2'b00
+                                      : nx_a_eq[32] && nx_a_w1[33],
+                         nx_a_co0[33] ? nx_a_ne[32] && nx_a_w0[33:32] != 2'b00
+                                      : nx_a_eq[32] && nx_a_w0[33]};
+
+wire [30:0] nx_b_hb  = hz_bits(nx_b_s[63:32], ~nx_b_c[63:32]);
+wire [32:0] nx_b_eq  = {1'b0, nx_b_hb, nx_b_s[32] ~^ nx_b_c[32]} + 33'd1;
+wire [32:0] nx_b_ne  = {1'b0, nx_b_hb, nx_b_s[32] ^ nx_b_c[32]} + 33'd1;
+wire [33:0] nx_b_co0 = {1'b0, nx_b_s[31:0], 1'b0} + {1'b0, nx_b_c[31:0], 1'b0};
+wire [33:0] nx_b_co1 = {1'b0, nx_b_s[31:0], 1'b1} + {1'b0, nx_b_c[31:0], 1'b1};
+wire [33:0] nx_b_w0  = dist_w(nx_b_s[31:0], ~nx_b_c[31:0], lost_ns_next, 1'b1);
+wire [33:0] nx_b_w1  = dist_w(nx_b_s[31:0], ~nx_b_c[31:0], lost_ns_next, 1'b0);
+wire [1:0]  far_b    = ~{nx_b_co1[33] ? nx_b_ne[32] && nx_b_w1[33:32] != 2'b00
+                                      : nx_b_eq[32] && nx_b_w1[33],
+                         nx_b_co0[33] ? nx_b_ne[32] && nx_b_w0[33:32] != 2'b00
+                                      : nx_b_eq[32] && nx_b_w0[33]};
+
 // The losses of a clock are added up in the next: the pending totals (and
-// lost_total) of this clock are the previous clock's (pending: zero after
-// an EVENTS_LOST went out) plus what the previous clock registered here,
-// saturated. The misses of the records lost there are already reduced to
-// two numbers (carry-save: lq_ms + lq_mc); the SA record's, c_lost0 ?
-// misses : 0, comes apart, as whether it was lost depended on lost_due:
-// with lost_due 1 it was lost only if c_lost1, and c_lost0 && !c_lost1
-// (lq_cx) implies the port was ready, so the EVENTS_LOST went out.
-reg  [31:0] pend_records_q;    // pend_records of the previous clock
+// lost_total) of this clock are the previous clock's (zero after an
+// EVENTS_LOST went out: cleared as they are registered) plus what the
+// previous clock registered here, saturated. The misses of the records lost
+// there are already reduced to two numbers (carry-save: lq_ms + lq_mc), the
+// records to one (lq_n), so that this clock's sums are one carry-save level
+// and one adder each.
+wire        c_lost   = lost_due ? c_lost1 : c_lost0;
+reg  [31:0] pend_records_q;    // pend_records of the previous clock, or 0
 reg  [31:0] pend_misses_q;
 reg  [63:0] lost_total_q;
-reg  [2:0]  lq_n;              // n_lost_ab
+reg  [2:0]  lq_n;              // n_lost_ab + c_lost
 reg  [31:0] lq_count;          // r_count
-reg  [35:0] lq_ms, lq_mc;      // misses of the lost records but the SA one
-reg  [32:0] lq_s;              // c_lost0 ? misses_of(s_rec) : 0
-reg         lq_c0, lq_cx, lq_due, lq_ready;
-wire        lq_write = lq_ready && lq_due;          // EVENTS_LOST went out
-wire        lq_c     = lq_c0 && !(lq_write && lq_cx); // c_lost
+reg  [35:0] lq_ms, lq_mc;      // misses of the lost records
 
-// the misses of the records lost this clock, carry-save
-wire [32:0] ma = a_lost ? misses_of(f_rec) : 33'd0;
+// the misses of the records lost this clock, carry-save: the counts are
+// summed three at a time, and the plus_one of each goes into the free
+// lowest bit of a carry word (the SA record's into the next clock's)
+reg         lq_one_s;
+wire [31:0] ma = a_lost ? flow_count(f_rec[TYPE_LSB +: 8], f_rec[COUNT_LSB +: 32]) : 32'd0;
 wire [32:0] mb = b_lost ? hold_misses : 33'd0;
-wire [32:0] me = e_lost ? misses_of(f_evict_rec) : 33'd0;
-wire [32:0] mr = r_counts ? misses_of(r_lost_rec)
-               : r_is_lost_rec ? {1'b0, r_lost_rec[LOSTM_LSB +: 32]} : 33'd0;
-wire [32:0] m1s = ma ^ mb ^ me;
-wire [33:0] m1c = {(ma & mb) | (ma & me) | (mb & me), 1'b0};
-wire [33:0] m2s = {1'b0, m1s} ^ m1c ^ {1'b0, mr};
-wire [34:0] m2c = {({1'b0, m1s} & m1c) | ({1'b0, m1s} & {1'b0, mr}) | (m1c & {1'b0, mr}), 1'b0};
+wire [31:0] me = e_lost ? flow_count(f_evict_rec[TYPE_LSB +: 8], f_evict_rec[COUNT_LSB +: 32]) : 32'd0;
+wire [31:0] mr = r_counts ? flow_count(r_lost_rec[TYPE_LSB +: 8], r_lost_rec[COUNT_LSB +: 32])
+               : r_is_lost_rec ? r_lost_rec[LOSTM_LSB +: 32] : 32'd0;
+wire        one_a = a_lost && plus_one(f_rec[TYPE_LSB +: 8], f_rec[EVICT_BIT]);
+wire        one_e = e_lost && plus_one(f_evict_rec[TYPE_LSB +: 8], f_evict_rec[EVICT_BIT]);
+// (of a returned record only its type, flags and counts matter)
+wire        unused_r = &{r_lost_rec};
+wire        one_r = r_counts && plus_one(r_lost_rec[TYPE_LSB +: 8], r_lost_rec[EVICT_BIT]);
+wire [32:0] m1s = {1'b0, ma} ^ mb ^ {1'b0, me};
+wire [33:0] m1c = {({1'b0, ma} & mb) | ({1'b0, ma} & {1'b0, me}) | (mb & {1'b0, me}), one_a};
+wire [33:0] m2s = {1'b0, m1s} ^ m1c ^ {2'b0, mr};
+wire [34:0] m2c = {({1'b0, m1s} & m1c) | ({1'b0, m1s} & {2'b0, mr}) | (m1c & {2'b0, mr}), one_e};
+// the SA record's last: whether it was lost waited for lost_due
+wire [31:0] ms  = c_lost ? flow_count(s_rec[TYPE_LSB +: 8], s_rec[COUNT_LSB +: 32]) : 32'd0;
+wire        one_s = c_lost && plus_one(s_rec[TYPE_LSB +: 8], s_rec[EVICT_BIT]);
+wire [35:0] m3s = {2'd0, m2s} ^ {1'b0, m2c} ^ {4'd0, ms};
+wire [35:0] m3c = {({1'b0, m2s} & m2c) | ({1'b0, m2s} & {3'd0, ms}) | (m2c & {3'd0, ms}), one_r};
 
-// this clock: previous pending + lq_ms + lq_mc + the SA record's
-wire [35:0] qm  = lq_write ? 36'd0 : {4'd0, pend_misses_q};
-wire [35:0] qs  = lq_write && lq_cx ? 36'd0 : {3'd0, lq_s};
-wire [35:0] m3s = lq_ms ^ lq_mc ^ qs;
-wire [35:0] m3c = {(lq_ms[34:0] & lq_mc[34:0]) | (lq_ms[34:0] & qs[34:0])
-                   | (lq_mc[34:0] & qs[34:0]), 1'b0};
-wire [35:0] mis_sum = qm + m3s + m3c;
-wire [34:0] rec_sum = {3'd0, lq_write ? 32'd0 : pend_records_q} + {32'd0, lq_n}
-                    + {34'd0, lq_c} + {3'd0, lq_count};
+// this clock: previous pending + lq_ms + lq_mc, and previous + lq_count + lq_n
+wire [35:0] m4s = {4'd0, pend_misses_q} ^ lq_ms ^ lq_mc;
+// (no carry out of bit 35: the sum is below 2^36)
+wire [35:0] m4c = {({3'd0, pend_misses_q} & lq_ms[34:0]) | ({3'd0, pend_misses_q} & lq_mc[34:0])
+                   | (lq_ms[34:0] & lq_mc[34:0]), lq_one_s};
+// Only the low words are added: the sum (below 2^36) is 2^32 or more
+// exactly when a high bit of either word is set or the low words carry out,
+// and the high bits are known before the carry.
+wire [32:0] mis_lo  = {1'b0, m4s[31:0]} + {1'b0, m4c[31:0]};
+wire        mis_sat = mis_lo[32] || m4s[35:32] != 4'd0 || m4c[35:32] != 4'd0;
+wire [34:0] rec_sum = {3'd0, pend_records_q} + {3'd0, lq_count} + {32'd0, lq_n};
 assign pend_records = rec_sum[34:32] != 3'd0 ? 32'hFFFF_FFFF : rec_sum[31:0];
-assign pend_misses  = mis_sum[35:32] != 4'd0 ? 32'hFFFF_FFFF : mis_sum[31:0];
-assign lost_total   = lost_total_q + {61'd0, lq_n} + {63'd0, lq_c};
-wire unused_m = &{lq_ms[35], lq_mc[35]};
+assign pend_misses  = mis_sat ? 32'hFFFF_FFFF : mis_lo[31:0];
+assign lost_total   = lost_total_q + {61'd0, lq_n};
 
 // tokens: consume0 / consume1 with lost_due 0 / 1
 wire consume1 = !unlimited && go && (f_valid || hold_valid);
@@ -323,7 +415,10 @@ wire [32:0] early_eq = {1'b0, early_hb, !hz_z0} + 33'd1;
 wire [32:0] early_ne = {1'b0, early_hb, hz_z0} + 33'd1;
 wire nt_late  = !dist_below(late_eq[32], late_ne[32], late_bl, late_w[33:32]);
 wire nt_early = !dist_below(early_eq[32], early_ne[32], early_bl, early_w[33:32]);
-wire unused_w = &{lost_w[31:0], late_w[31:0], early_w[31:0], lost_eq[32:0], lost_ne[32:0],
+wire unused_w = &{nx_a_co0[32:0], nx_a_co1[32:0], nx_a_eq[31:0], nx_a_ne[31:0],
+                  nx_a_w0[31:0], nx_a_w1[31:0], nx_b_co0[32:0], nx_b_co1[32:0],
+                  nx_b_eq[31:0], nx_b_ne[31:0], nx_b_w0[31:0], nx_b_w1[31:0],
+                  late_w[31:0], early_w[31:0],
                   late_eq[31:0], late_ne[31:0], early_eq[31:0], early_ne[31:0]};
 wire [63:0] time_plus  = add_hi_sel(time_ns, time_ns[63:32] + 32'd1, token_ns);
 wire [63:0] token_plus = add_hi_sel(next_token, next_token[63:32] + 32'd1, token_ns);
@@ -380,18 +475,19 @@ always @(posedge clk) begin
     end
 
     pend_nz        <= lost_due ? pend_nz1 : pend_nz0;
-    pend_records_q <= pend_records;
-    pend_misses_q  <= pend_misses;
+    far_a_q        <= far_a;
+    far_b_q        <= far_b;
+    ci_q           <= time_step_c;
+    lost_wr_q      <= l_write;
+    // what an EVENTS_LOST written now carries is no longer pending
+    pend_records_q <= l_write ? 32'd0 : pend_records;
+    pend_misses_q  <= l_write ? 32'd0 : pend_misses;
     lost_total_q   <= lost_total;
-    lq_n     <= n_lost_ab;
+    lq_n     <= n_lost_ab + {2'd0, c_lost};
     lq_count <= r_count;
-    lq_ms    <= {2'd0, m2s};
-    lq_mc    <= {1'b0, m2c};
-    lq_s     <= c_lost0 ? s_misses : 33'd0;
-    lq_c0    <= c_lost0;
-    lq_cx    <= c_lost0 && !c_lost1;
-    lq_due   <= lost_due;
-    lq_ready <= l_ready;
+    lq_ms    <= m3s;
+    lq_mc    <= m3c;
+    lq_one_s <= one_s;
     if (l_write) begin
         last_lost_time <= time_ns;
         lost_sent_once <= 1'b1;
@@ -406,17 +502,14 @@ always @(posedge clk) begin
         tokens_nz      <= token_burst != 32'd0;
         hold_valid     <= 1'b0;
         pend_nz        <= 1'b0;
+        lost_wr_q      <= 1'b0;
         pend_records_q <= 32'd0;
         pend_misses_q  <= 32'd0;
         lq_n           <= 3'd0;
         lq_count       <= 32'd0;
         lq_ms          <= 36'd0;
         lq_mc          <= 36'd0;
-        lq_s           <= 33'd0;
-        lq_c0          <= 1'b0;
-        lq_cx          <= 1'b0;
-        lq_due         <= 1'b0;
-        lq_ready       <= 1'b0;
+        lq_one_s       <= 1'b0;
         last_lost_time <= 64'd0;
         lost_sent_once <= 1'b0;
         lost_total_q   <= 64'd0;

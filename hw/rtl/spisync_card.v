@@ -122,6 +122,8 @@ endgenerate
 // control
 // ---------------------------------------------------------------------------
 wire [63:0] time_ns;
+wire [63:0] time_step;          // time_ns of the next clock: time_ns + time_step
+wire        time_step_c;        //   + time_step_c (card_regs, for event_gate)
 wire        sa_wr_en;
 wire [15:0] sa_wr_index;
 wire [`SPISYNC_SA_BITS-1:0] sa_wr_data;
@@ -141,7 +143,7 @@ wire        ring_enable;
 wire [31:0] ring_cons, ring_prod, ring_write_errors;
 wire [4:0]  ring_status;
 wire [63:0] ev_holdoff_ns, burst_interval_ns;
-wire [31:0] ev_token_ns, ev_token_burst, ev_lost_ns, auth_fail_burst, replay_burst;
+wire [31:0] ev_token_ns, ev_token_burst, ev_lost_ns_next, auth_fail_burst, replay_burst;
 wire [63:0] events_lost, flow_suppressed, flow_pending;
 reg  [63:0] events_written;
 reg         ready;
@@ -182,6 +184,8 @@ card_regs #(
     .s_axil_rready(s_axil_rready),
     .ready(ready),
     .time_ns(time_ns),
+    .time_step(time_step),
+    .time_step_c(time_step_c),
     .sa_wr_en(sa_wr_en),
     .sa_wr_index(sa_wr_index),
     .sa_wr_data(sa_wr_data),
@@ -208,7 +212,7 @@ card_regs #(
     .ev_holdoff_ns(ev_holdoff_ns),
     .ev_token_ns(ev_token_ns),
     .ev_token_burst(ev_token_burst),
-    .ev_lost_ns(ev_lost_ns),
+    .ev_lost_ns_next(ev_lost_ns_next),
     .burst_interval_ns(burst_interval_ns),
     .auth_fail_burst(auth_fail_burst),
     .replay_burst(replay_burst),
@@ -580,9 +584,11 @@ event_gate u_gate (
     .clk(clk),
     .rst(rst),
     .time_ns(time_ns),
+    .time_step(time_step),
+    .time_step_c(time_step_c),
     .token_ns(ev_token_ns),
     .token_burst(ev_token_burst),
-    .lost_ns(ev_lost_ns),
+    .lost_ns_next(ev_lost_ns_next),
     .ring_enabled(st_enabled),
     .f_valid(ff_valid),
     .f_rec(ff_rec),

@@ -19,6 +19,12 @@
 #include "vl_sim.h"
 #include "vl_bytes.h"
 #include VTOP_HEADER
+// the root class too: gate_time_ok() reads registers inside the card
+#define CARD_STR2(x) #x
+#define CARD_STR(x) CARD_STR2(x)
+#define CARD_PASTE2(a, b) a##b
+#define CARD_PASTE(a, b) CARD_PASTE2(a, b)
+#include CARD_STR(CARD_PASTE(VTOP, ___024root).h)
 
 #include "spisync_hw.h"
 #include "host_mem.h"
@@ -188,6 +194,27 @@ void clock_host_mem(model *m)
 		m->protocol_error = true;
 }
 
+// event_gate decides a clock early whether the EVENTS_LOST record is due,
+// from the card time and EVENT_LOST_NS card_regs says they will have: its
+// registered compare must be the one the card's time and register give in
+// the clock it is used (not after a reset clock: the gate resets instead). Checked every clock
+// whether or not a record is pending, so that every TIME_ADJUST, TIME_INC
+// and EVENT_LOST_NS write of every test checks the lookahead.
+bool gate_time_ok(const VTOP *t)
+{
+	const auto *r = t->rootp;
+	const auto &acc = r->spisync_card__DOT__u_regs__DOT__time_acc;
+	const uint64_t now = (uint64_t)(acc[0] >> 24) | (uint64_t)acc[1] << 8 |
+	    (uint64_t)acc[2] << 40;
+	const uint64_t last = r->spisync_card__DOT__u_gate__DOT__last_lost_time;
+	const uint32_t lost_ns = r->spisync_card__DOT__u_regs__DOT__ev_lost_ns;
+	const unsigned far2 = r->spisync_card__DOT__u_gate__DOT__lost_wr_q ?
+	    r->spisync_card__DOT__u_gate__DOT__far_b_q :
+	    r->spisync_card__DOT__u_gate__DOT__far_a_q;
+	const bool far = (far2 >> r->spisync_card__DOT__u_gate__DOT__ci_q) & 1;
+	return far == (now - last >= lost_ns);
+}
+
 // one clock with whatever AXI-Lite inputs the caller set
 void cycle(model *m)
 {
@@ -211,6 +238,8 @@ void cycle(model *m)
 	t->clk = 1;
 	t->eval();
 	m->cycles++;
+	if (!t->rst && !gate_time_ok(t))
+		m->protocol_error = true;
 }
 
 void idle_axil(VTOP *t)

@@ -37,9 +37,11 @@ static void drive(Vevent_gate_t *t, const struct gate_sim_in *in)
 {
 	t->rst = in->rst;
 	t->time_ns = in->time_ns;
+	t->time_step = in->time_step;
+	t->time_step_c = in->time_step_c;
 	t->token_ns = in->token_ns;
 	t->token_burst = in->token_burst;
-	t->lost_ns = in->lost_ns;
+	t->lost_ns_next = in->lost_ns_next;
 	t->ring_enabled = in->ring_enabled;
 	t->f_valid = in->f_valid;
 	vl_put_bytes(t->f_rec, in->f_rec, GATE_SIM_REC_BYTES);

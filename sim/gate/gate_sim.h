@@ -3,7 +3,10 @@
  * (hw/rtl/event_gate.v), built with its default REC_W = 512 (64-byte
  * records).
  *
- * Cycle based: gate_sim_cycle() drives one clock's inputs, evaluates the
+ * Cycle based: gate_sim_cycle() drives one clock's inputs (time_ns +
+ * time_step + time_step_c must be the time_ns of the following call and
+ * lost_ns_next the lost_ns the reference gets then, as card_regs gives them
+ * in the card; a reset clock excepted), evaluates the
  * combinational outputs of that clock (m_valid, m_rec, s_ready: they depend
  * on this clock's inputs, the way the FIFO behind the gate samples them),
  * then applies one rising edge and reads lost_total as the register holds
@@ -30,9 +33,11 @@ enum {
 struct gate_sim_in {
 	bool rst;
 	uint64_t time_ns;
+	uint64_t time_step;     /* time_ns of the next clock is time_ns + */
+	bool time_step_c;       /* time_step + time_step_c (mod 2^64) */
 	uint32_t token_ns;
 	uint32_t token_burst;
-	uint32_t lost_ns;
+	uint32_t lost_ns_next;  /* lost_ns of the next clock: the gate takes no other */
 	bool ring_enabled;
 
 	bool f_valid;

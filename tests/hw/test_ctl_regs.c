@@ -112,9 +112,21 @@ bench_open(struct bench *b, const struct options *opt, uint64_t salt)
 	return 0;
 }
 
+/* the model's own checks, among them event_gate's lookahead of the card
+ * time and EVENT_LOST_NS against what card_regs then holds (a reset clears
+ * them: called before one) */
+static void
+check_card(struct bench *b)
+{
+	if (card_sim_protocol_error(b->card))
+		fail("card", "protocol_error (the card's, or the event gate's time "
+		    "lookahead disagreeing with TIME_NS / EVENT_LOST_NS)");
+}
+
 static void
 bench_close(struct bench *b)
 {
+	check_card(b);
 	card_ctl_close(b->ctl);
 	card_sim_destroy(b->card);
 }
@@ -475,6 +487,7 @@ test_mbox(const struct options *opt)
 	}
 	check_mbox(&b, shadow, "mbox: writes outside the array");
 
+	check_card(&b);
 	card_sim_reset(b.card);
 	memset(shadow, 0, sizeof(shadow));
 	check_mbox(&b, shadow, "mbox after a second reset");
@@ -964,6 +977,7 @@ test_stall(const struct options *opt)
 		fail("stall", "records lost");
 	if (reg(&b, SPISYNC_REG_EVENT_HIST_COUNT) != taken)
 		fail("stall", "EVENT_HIST_COUNT is not the records the gate issued");
+	check_card(&b);
 	card_sim_reset(b.card);
 	if (reg(&b, SPISYNC_REG_FW_EVENT_STATUS) != 0)
 		fail("stall", "FW_EVENT_STATUS not cleared by reset");

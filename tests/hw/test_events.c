@@ -120,6 +120,11 @@ bench_open(struct bench *b, const struct options *opt, uint64_t salt)
 static void
 bench_close(struct bench *b)
 {
+	/* the model's own checks, among them event_gate's lookahead of the
+	 * card time and EVENT_LOST_NS */
+	if (card_sim_protocol_error(b->card))
+		fail(b, "card protocol_error (or the event gate's time lookahead"
+		    " disagreeing with TIME_NS / EVENT_LOST_NS)", NULL);
 	card_ctl_close(b->ctl);
 	card_sim_destroy(b->card);
 }

@@ -48,7 +48,10 @@
  * disabled for runs or toggling, parameter changes in the middle, card
  * time +3.1 ns per clock on average with jumps, resets in traffic, and
  * (some segments) returned EVENTS_LOST records with huge counts to
- * saturate the pending counts.
+ * saturate the pending counts. Card time and lost_ns are decided a clock
+ * ahead: the gate also takes their values of the next clock (the card time
+ * as a step from this clock's, time_step + time_step_c, the carry chosen at
+ * random; lost_ns_next), and the bench's time model gives it exactly those.
  *
  * It also counts the paths the documents describe (flow record written /
  * lost, parked record written / lost / waiting, eviction lost to a busy
@@ -153,6 +156,11 @@ struct tb {
 
 	/* inputs of the clock being driven; parameters persist */
 	struct gate_ref_in in;
+	/* card time and lost_ns of the next clock: the gate takes them a clock
+	 * ahead (time_step, lost_ns_next), so the stimulus decides them a
+	 * clock ahead; step() makes them the current ones after its clock */
+	uint64_t time_next;
+	uint32_t lost_next;
 	uint64_t next_id;
 	struct mode m;
 	unsigned f_run, stall_run, off_run;
@@ -366,7 +374,6 @@ static void to_sim(const struct gate_ref_in *r, struct gate_sim_in *s)
 	s->time_ns = r->time_ns;
 	s->token_ns = r->token_ns;
 	s->token_burst = r->token_burst;
-	s->lost_ns = r->lost_ns;
 	s->ring_enabled = r->ring_enabled;
 	s->f_valid = r->f_valid;
 	memcpy(s->f_rec, r->f_rec, REC);
@@ -817,6 +824,12 @@ static void step(struct tb *tb)
 
 	gate_sim_probe(tb->sim, &hb);
 	to_sim(&tb->in, &sin);
+	/* the step to the next clock's time, split at random between the
+	 * whole step and the carry of card_regs' fraction (a zero step with a
+	 * carry is all ones: the sum wraps) */
+	sin.time_step_c = prng_below(&tb->rng, 2);
+	sin.time_step = tb->time_next - tb->in.time_ns - sin.time_step_c;
+	sin.lost_ns_next = tb->lost_next;
 	gate_sim_cycle(tb->sim, &sin, &sout);
 	gate_sim_probe(tb->sim, &ha);
 	gate_ref_clock(&tb->ref, &tb->in, &rout);
@@ -832,6 +845,8 @@ static void step(struct tb *tb)
 	if (sout.s_ready)
 		tb->sa_held = false;
 	tb->clock++;
+	tb->in.time_ns = tb->time_next;
+	tb->in.lost_ns = tb->lost_next;
 }
 
 /* ---------------------------------------------------------------------
@@ -918,14 +933,15 @@ static void pick_mode(struct tb *tb)
 	m->count_mode = PICK(r, 0, 0, 1, 1, 2);
 }
 
+/* the card time of the next clock */
 static void advance_time(struct tb *tb)
 {
 	struct prng *r = &tb->rng;
 
 	/* 3.1 ns per clock on average (322 MHz) */
-	tb->in.time_ns += prng_below(r, 10) == 0 ? 4 : 3;
+	tb->time_next = tb->in.time_ns + (prng_below(r, 10) == 0 ? 4 : 3);
 	if (chance(tb, tb->m.jump_pm) && prng_below(r, 10) == 0)
-		tb->in.time_ns += prng_next(r) >> (24 + prng_below(r, 40));
+		tb->time_next += prng_next(r) >> (24 + prng_below(r, 40));
 }
 
 /* the ring's answer: a record written before could not be written */
@@ -988,7 +1004,7 @@ static void drive_params(struct tb *tb)
 		tb->in.token_burst = pick_burst(r);
 		break;
 	default:
-		tb->in.lost_ns = pick_lost_ns(r);
+		tb->lost_next = pick_lost_ns(r);
 		break;
 	}
 }
@@ -1077,7 +1093,7 @@ static void drain(struct tb *tb)
 		gate_sim_probe(tb->sim, &p);
 		if (!tb->sa_held && !p.hold_valid && tb->pend_records == 0)
 			break;
-		in->time_ns += (uint64_t)in->lost_ns + 1;
+		tb->time_next = in->time_ns + (uint64_t)tb->lost_next + 1;
 		in->f_valid = in->f_evict_valid = in->s_overflow = in->r_lost_valid = false;
 		in->s_valid = tb->sa_held;
 		step(tb);
@@ -1118,7 +1134,7 @@ static void new_segment(struct tb *tb)
 	}
 	tb->in.token_ns = token_ns;
 	tb->in.token_burst = pick_burst(r);
-	tb->in.lost_ns = pick_lost_ns(r);
+	tb->lost_next = pick_lost_ns(r);
 }
 
 static void phase_random(struct tb *tb, unsigned long clocks)
@@ -1235,7 +1251,7 @@ static bool rate_raised(struct tb *tb)
 	tb->phase = "rate raised";
 	in->token_ns = 1;
 	in->token_burst = burst;
-	in->lost_ns = UINT32_MAX;
+	tb->lost_next = UINT32_MAX;
 	flood(tb, lag_clocks);
 	gate_sim_probe(tb->sim, &p);
 	printf("after %lu clocks of token_ns 1, burst %" PRIu32 ": card time %" PRIu64
@@ -1348,6 +1364,8 @@ static struct tb *tb_create(unsigned long long seed)
 	tb->in.token_burst = 256;
 	tb->in.token_ns = 10000;
 	tb->in.lost_ns = 1000000;
+	tb->time_next = tb->in.time_ns;
+	tb->lost_next = tb->in.lost_ns;
 	tb->in.ring_enabled = true;
 	gate_ref_reset(&tb->ref, &tb->in);
 	clock_reset(tb, 2);
