@@ -140,29 +140,44 @@ assign s_axil_rresp = 2'b00;
 // ---------------------------------------------------------------------------
 // card time: ns in 64.24 fixed point, TIME_INC ns per clock in 8.24.
 // A TIME_ADJUST_HI write adds {HI, LO} whole ns on top of one clock's
-// increment, the clock after the write: the step plus TIME_INC is summed
-// into adj_step first, so the accumulator keeps one adder (its operand a
-// mux) rather than two in a row. The fraction is kept: a step never costs
-// or gains a part of a ns. TIME_INC cannot change in between (one write at
-// a time: none in the clock after a write).
+// increment, the clock after the write. What the accumulator adds in each
+// clock is a register, time_op, chosen the clock before: TIME_INC as it
+// will be then (a TIME_INC write lands in the same clock), or in the clock
+// after a TIME_ADJUST_HI write the step plus TIME_INC, summed when the
+// write is taken. TIME_INC cannot change in between (one write at a time:
+// none in the clock after a write). The fraction is kept: a step never
+// costs or gains a part of a ns.
+//
+// The 88-bit add is carry-select: the low TA_LO bits and the high part both
+// ways (carry in 0 and 1) side by side, the low part's carry picking one,
+// so no carry chain is longer than about half the width. time_acc is the
+// whole sum every clock, so time_ns never tears and takes the same values
+// in the same clocks as with one adder.
 // ---------------------------------------------------------------------------
+localparam integer TA_LO = 44;
 reg [87:0] time_acc;
+reg [87:0] time_op;
 reg [31:0] time_inc;
 reg [31:0] time_hi_latch;
 reg [31:0] time_adj_lo;
-reg        adj_pending;
-reg [87:0] adj_step;
-// This clock's step is an output too, as whole ns and the carry out of the
-// fraction: event_gate decides from time_ns plus it a clock ahead, without
-// waiting for this adder (in a reset clock it is the step the register
-// would take without the reset; the gate's own reset makes that moot).
-wire [87:0] time_step_all = adj_pending ? adj_step : {56'd0, time_inc};
-wire [24:0] time_frac_sum = {1'b0, time_acc[23:0]} + {1'b0, time_step_all[23:0]};
-wire [87:0] time_acc_next = time_acc + time_step_all;
+// This clock's step (time_op) is an output too, as whole ns and the carry
+// out of the fraction: event_gate decides from time_ns plus it a clock
+// ahead, without waiting for this adder (in a reset clock it is the step
+// the register would take without the reset; the gate's own reset makes
+// that moot).
+wire [24:0] time_frac_sum = {1'b0, time_acc[23:0]} + {1'b0, time_op[23:0]};
 assign time_ns     = time_acc[87:24];
-assign time_step   = time_step_all[87:24];
+assign time_step   = time_op[87:24];
 assign time_step_c = time_frac_sum[24];
 wire   unused_frac = &{time_frac_sum[23:0]};
+
+wire [TA_LO:0]      ta_lo  = {1'b0, time_acc[TA_LO-1:0]} + {1'b0, time_op[TA_LO-1:0]};
+wire [87-TA_LO:0]   ta_hi0 = time_acc[87:TA_LO] + time_op[87:TA_LO];
+// a + b + 1 as one adder of its own (a carry into a low bit of ones), not
+// an increment behind ta_hi0
+wire [88-TA_LO:0]   ta_hi1 = {time_acc[87:TA_LO], 1'b1} + {time_op[87:TA_LO], 1'b1};
+wire [87:0]         time_acc_next = {ta_lo[TA_LO] ? ta_hi1[88-TA_LO:1] : ta_hi0, ta_lo[TA_LO-1:0]};
+wire                unused_ta = ta_hi1[0];     // always 0
 
 // ---------------------------------------------------------------------------
 // writes
@@ -303,9 +318,12 @@ always @(posedge clk) begin
         end
     end
 
-    adj_pending <= time_adjust;
     if (time_adjust) begin
-        adj_step <= {wd, time_adj_lo, 24'd0} + {56'd0, time_inc};
+        time_op <= {wd, time_adj_lo, 24'd0} + {56'd0, time_inc};
+    end else if (wr_go && wa == `SPISYNC_REG_TIME_INC) begin
+        time_op <= {56'd0, wd};
+    end else begin
+        time_op <= {56'd0, time_inc};
     end
     time_acc   <= time_acc_next;
     ev_lost_ns <= ev_lost_ns_next;
@@ -318,9 +336,9 @@ always @(posedge clk) begin
         stats_pending <= 1'b0;
         stats_done    <= 1'b0;
         time_acc      <= 88'd0;
+        time_op       <= {56'd0, TIME_INC_RESET[31:0]};
         time_inc      <= TIME_INC_RESET[31:0];
         time_adj_lo   <= 32'd0;
-        adj_pending   <= 1'b0;
         fw_ev_spi     <= 32'd0;
         tag_spi       <= 32'd0;
         tag_index     <= 32'd0;

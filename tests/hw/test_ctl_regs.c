@@ -662,9 +662,35 @@ test_time(const struct options *opt)
 			fail("time", "a second TIME_ADJUST_HI write does not step by "
 			    "{HI, the staged LO} again");
 	}
+	/* 4. a TIME_INC write counts from the clock after it: every clock up
+	 * to and including the write's own adds the old TIME_INC */
+	for (int k = 0; k < 20; k++) {
+		const uint32_t old_ns = 1 + prng_below(&b.rng, 9);
+		const uint32_t new_ns = 1 + (old_ns + prng_below(&b.rng, 8)) % 9;   /* never old_ns */
+		uint64_t c0, cw, c1, t0, t1, want;
+
+		set_reg(&b, SPISYNC_REG_TIME_INC, old_ns << 24);
+		t0 = read_time(&b, &c0);
+		card_sim_step(b.card, prng_below(&b.rng, 50));
+		set_reg_at(&b, SPISYNC_REG_TIME_INC, new_ns << 24, &cw);
+		card_sim_step(b.card, prng_below(&b.rng, 50));
+		t1 = read_time(&b, &c1);
+		want = t0 + (cw + 1 - c0) * old_ns + (c1 - cw - 1) * new_ns;
+		if (t1 != want) {
+			char d[160];
+
+			snprintf(d, sizeof(d), "TIME_INC %u -> %u ns written %" PRIu64
+			    " clocks after a reading: %" PRIu64 " after %" PRIu64
+			    " clocks, want %" PRIu64, old_ns, new_ns, cw - c0, t1 - t0,
+			    c1 - c0, want - t0);
+			fail("time: a TIME_INC write does not count from the clock after it", d);
+			break;
+		}
+	}
 	printf("test_ctl_regs: time, %u bits: TIME_NS = floor(clocks x TIME_INC "
 	    "0x%08x / 2^24) + steps exactly over 4 steps (one over 2^32 ns); "
-	    "%u/40 integer-TIME_INC steps exact\n", opt->width, m.inc, exact_int);
+	    "%u/40 integer-TIME_INC steps exact; TIME_INC changes from the clock "
+	    "after its write\n", opt->width, m.inc, exact_int);
 	bench_close(&b);
 }
 
