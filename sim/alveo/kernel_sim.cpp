@@ -14,6 +14,7 @@
 #include "spisync_hw.h"
 #include "verilated.h"
 #include "vl_bytes.h"
+#include "vl_host_mem.h"
 #include KTOP_HEADER
 #include KTOP_ROOT_HEADER
 
@@ -124,32 +125,12 @@ void mac_after_edge(model *sim, const mac_sample &s)
 
 void drive_host_mem(model *sim)
 {
-	KTOP *t = sim->top;
-	struct host_mem_axi_out o;
-
-	host_mem_outputs(sim->hm, &o);
-	t->m_axi_ev_awready = o.awready;
-	t->m_axi_ev_wready = o.wready;
-	t->m_axi_ev_bvalid = o.bvalid;
-	t->m_axi_ev_bresp = o.bresp;
+	vl_host_mem_drive(sim->top, sim->hm);
 }
 
 void clock_host_mem(model *sim)
 {
-	KTOP *t = sim->top;
-	struct host_mem_axi_in in;
-
-	in.awvalid = t->m_axi_ev_awvalid;
-	in.awaddr = t->m_axi_ev_awaddr;
-	in.awlen = t->m_axi_ev_awlen;
-	in.awsize = t->m_axi_ev_awsize;
-	in.awburst = t->m_axi_ev_awburst;
-	in.wvalid = t->m_axi_ev_wvalid;
-	vl_get_bytes(t->m_axi_ev_wdata, in.wdata, SPISYNC_EVENT_BYTES);
-	in.wstrb = t->m_axi_ev_wstrb;
-	in.wlast = t->m_axi_ev_wlast;
-	in.bready = t->m_axi_ev_bready;
-	if (host_mem_clock(sim->hm, &in) != 0)
+	if (vl_host_mem_clock(sim->top, sim->hm) != 0)
 		sim->hm_failed = true;
 }
 

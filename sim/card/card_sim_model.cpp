@@ -28,6 +28,7 @@
 
 #include "spisync_hw.h"
 #include "host_mem.h"
+#include "vl_host_mem.h"
 
 namespace {
 
@@ -166,31 +167,13 @@ void sample_host(model *m)
 // the event ring's AXI4 write channels against the host memory model
 void drive_host_mem(model *m)
 {
-	VTOP *t = m->top;
-	struct host_mem_axi_out o;
-	host_mem_outputs(m->hm, &o);
-	t->m_axi_ev_awready = o.awready;
-	t->m_axi_ev_wready = o.wready;
-	t->m_axi_ev_bvalid = o.bvalid;
-	t->m_axi_ev_bresp = o.bresp;
+	vl_host_mem_drive(m->top, m->hm);
 }
 
 void clock_host_mem(model *m)
 {
-	VTOP *t = m->top;
-	struct host_mem_axi_in in;
-	in.awvalid = t->m_axi_ev_awvalid;
-	in.awaddr = t->m_axi_ev_awaddr;
-	in.awlen = t->m_axi_ev_awlen;
-	in.awsize = t->m_axi_ev_awsize;
-	in.awburst = t->m_axi_ev_awburst;
-	in.wvalid = t->m_axi_ev_wvalid;
-	vl_get_bytes(t->m_axi_ev_wdata, in.wdata, SPISYNC_EVENT_BYTES);
-	in.wstrb = t->m_axi_ev_wstrb;
-	in.wlast = t->m_axi_ev_wlast;
-	in.bready = t->m_axi_ev_bready;
 	// out of memory in the model: results can no longer be trusted
-	if (host_mem_clock(m->hm, &in) != 0)
+	if (vl_host_mem_clock(m->top, m->hm) != 0)
 		m->protocol_error = true;
 }
 
