@@ -33,7 +33,10 @@ $(BUILD)/tests/test_card: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/hw/test_card
 
 TEST_BINS += $(BUILD)/tests/test_card
 
-CARD_FRAMES ?= 50000
+# make test's scoreboards: 30,000 frames a width (about 80 s each); the long
+# runs are `make card-soak` (CARD_SOAK_FRAMES a width, a new seed each run).
+CARD_FRAMES ?= 30000
+CARD_SOAK_FRAMES ?= 500000
 # SA 0 of every run has ESN and starts just below 2^32 (tests/model/traffic.c);
 # it must accept about 1,100 frames in order to cross, which 64 SAs sharing
 # 50,000 frames never give it: the 2-SA runs do (about 3,000 frames each).
@@ -53,3 +56,11 @@ TEST_CMDS += "card scoreboard, 512 bits: $(CARD_FRAMES) random frames vs the gol
 TEST_BINS += $(BUILD)/bin/spisync-sim
 TEST_CMDS += "spisync-sim replay of a generated pcap through the card (both widths)" \
 	"tests/sim/replay_smoke.sh $(BUILD)/bin/spisync-sim $(BUILD)/tests/mkpcap"
+
+.PHONY: card-soak
+card-soak: deps $(BUILD)/tests/test_card
+	@tools/run-tests.sh \
+		"card soak, 512 bits: $(CARD_SOAK_FRAMES) random frames vs the golden model" \
+		"$(BUILD)/tests/test_card --width 512 --frames $(CARD_SOAK_FRAMES) $(if $(SEED),--seed $(SEED),)" \
+		"card soak, 128 bits: $(CARD_SOAK_FRAMES) random frames vs the golden model" \
+		"$(BUILD)/tests/test_card --width 128 --frames $(CARD_SOAK_FRAMES) $(if $(SEED),--seed $(SEED),)"
