@@ -317,31 +317,33 @@ wire [63:0] nlast   = ~last_lost_time;
 wire [63:0] nx_a_s  = time_ns ^ nlast ^ time_step;
 wire [63:0] nx_a_c  = {(time_ns[62:0] & nlast[62:0]) | (time_ns[62:0] & time_step[62:0])
                        | (nlast[62:0] & time_step[62:0]), 1'b1};
-wire [63:0] nx_b_s  = time_step;
-wire [63:0] nx_b_c  = 64'd0;
-wire [30:0] nx_a_hb  = hz_bits(nx_a_s[63:32], ~nx_a_c[63:32]);
-wire [32:0] nx_a_eq  = {1'b0, nx_a_hb, nx_a_s[32] ~^ nx_a_c[32]} + 33'd1;   // zero, co = 0
-wire [32:0] nx_a_ne  = {1'b0, nx_a_hb, nx_a_s[32] ^ nx_a_c[32]} + 33'd1;    // zero, co = 1
-wire [33:0] nx_a_co0 = {1'b0, nx_a_s[31:0], 1'b0} + {1'b0, nx_a_c[31:0], 1'b0};
-wire [33:0] nx_a_co1 = {1'b0, nx_a_s[31:0], 1'b1} + {1'b0, nx_a_c[31:0], 1'b1};
-wire [33:0] nx_a_w0  = dist_w(nx_a_s[31:0], ~nx_a_c[31:0], lost_ns_next, 1'b1);
-wire [33:0] nx_a_w1  = dist_w(nx_a_s[31:0], ~nx_a_c[31:0], lost_ns_next, 1'b0);
-wire [1:0]  far_a    = ~{nx_a_co1[33] ? nx_a_ne[32] && nx_a_w1[33:32] != 2'b00
-                                      : nx_a_eq[32] && nx_a_w1[33],
-                         nx_a_co0[33] ? nx_a_ne[32] && nx_a_w0[33:32] != 2'b00
-                                      : nx_a_eq[32] && nx_a_w0[33]};
+wire [1:0]  far_a;
+wire [1:0]  far_b;
 
-wire [30:0] nx_b_hb  = hz_bits(nx_b_s[63:32], ~nx_b_c[63:32]);
-wire [32:0] nx_b_eq  = {1'b0, nx_b_hb, nx_b_s[32] ~^ nx_b_c[32]} + 33'd1;
-wire [32:0] nx_b_ne  = {1'b0, nx_b_hb, nx_b_s[32] ^ nx_b_c[32]} + 33'd1;
-wire [33:0] nx_b_co0 = {1'b0, nx_b_s[31:0], 1'b0} + {1'b0, nx_b_c[31:0], 1'b0};
-wire [33:0] nx_b_co1 = {1'b0, nx_b_s[31:0], 1'b1} + {1'b0, nx_b_c[31:0], 1'b1};
-wire [33:0] nx_b_w0  = dist_w(nx_b_s[31:0], ~nx_b_c[31:0], lost_ns_next, 1'b1);
-wire [33:0] nx_b_w1  = dist_w(nx_b_s[31:0], ~nx_b_c[31:0], lost_ns_next, 1'b0);
-wire [1:0]  far_b    = ~{nx_b_co1[33] ? nx_b_ne[32] && nx_b_w1[33:32] != 2'b00
-                                      : nx_b_eq[32] && nx_b_w1[33],
-                         nx_b_co0[33] ? nx_b_ne[32] && nx_b_w0[33:32] != 2'b00
-                                      : nx_b_eq[32] && nx_b_w0[33]};
+// the same compare for both: g = 0 kept (far_a), g = 1 written now (far_b);
+// far[1] for ci = 1, far[0] for ci = 0
+genvar g;
+generate
+    for (g = 0; g < 2; g = g + 1) begin : g_far
+        wire [63:0] s   = (g == 0) ? nx_a_s : time_step;
+        wire [63:0] c   = (g == 0) ? nx_a_c : 64'd0;
+        wire [30:0] hb  = hz_bits(s[63:32], ~c[63:32]);
+        wire [32:0] eq  = {1'b0, hb, s[32] ~^ c[32]} + 33'd1;   // zero, co = 0
+        wire [32:0] ne  = {1'b0, hb, s[32] ^ c[32]} + 33'd1;    // zero, co = 1
+        wire [33:0] co0 = {1'b0, s[31:0], 1'b0} + {1'b0, c[31:0], 1'b0};
+        wire [33:0] co1 = {1'b0, s[31:0], 1'b1} + {1'b0, c[31:0], 1'b1};
+        wire [33:0] w0  = dist_w(s[31:0], ~c[31:0], lost_ns_next, 1'b1);
+        wire [33:0] w1  = dist_w(s[31:0], ~c[31:0], lost_ns_next, 1'b0);
+        wire [1:0]  far = ~{co1[33] ? ne[32] && w1[33:32] != 2'b00 : eq[32] && w1[33],
+                            co0[33] ? ne[32] && w0[33:32] != 2'b00 : eq[32] && w0[33]};
+        wire unused_far = &{eq[31:0], ne[31:0], co0[32:0], co1[32:0], w0[31:0], w1[31:0]};
+        if (g == 0) begin : g_a
+            assign far_a = far;
+        end else begin : g_b
+            assign far_b = far;
+        end
+    end
+endgenerate
 
 // The losses of a clock are added up in the next: the pending totals (and
 // lost_total) of this clock are the previous clock's (zero after an
@@ -415,10 +417,7 @@ wire [32:0] early_eq = {1'b0, early_hb, !hz_z0} + 33'd1;
 wire [32:0] early_ne = {1'b0, early_hb, hz_z0} + 33'd1;
 wire nt_late  = !dist_below(late_eq[32], late_ne[32], late_bl, late_w[33:32]);
 wire nt_early = !dist_below(early_eq[32], early_ne[32], early_bl, early_w[33:32]);
-wire unused_w = &{nx_a_co0[32:0], nx_a_co1[32:0], nx_a_eq[31:0], nx_a_ne[31:0],
-                  nx_a_w0[31:0], nx_a_w1[31:0], nx_b_co0[32:0], nx_b_co1[32:0],
-                  nx_b_eq[31:0], nx_b_ne[31:0], nx_b_w0[31:0], nx_b_w1[31:0],
-                  late_w[31:0], early_w[31:0],
+wire unused_w = &{late_w[31:0], early_w[31:0],
                   late_eq[31:0], late_ne[31:0], early_eq[31:0], early_ne[31:0]};
 wire [63:0] time_plus  = add_hi_sel(time_ns, time_ns[63:32] + 32'd1, token_ns);
 wire [63:0] token_plus = add_hi_sel(next_token, next_token[63:32] + 32'd1, token_ns);
