@@ -6,7 +6,7 @@
  * counters. Every frame is accounted for: in = delivered + dropped.
  *
  *   test_card --width 128|512 [--frames N] [--sas N] [--seed S] [--gap G]
- *             [--host-ready PCT] [--overload]
+ *             [--host-ready PCT] [--overload] [--expect-esn-wrap]
  *
  * One legitimate freedom: on an ESN SA, a frame built to be dropped (old,
  * replayed, tampered) may be REPLAY or AUTH_FAIL. The RFC 4303 A2.2 inference
@@ -60,6 +60,7 @@ struct options {
 	unsigned gap;
 	unsigned host_ready;
 	bool overload;
+	bool expect_esn_wrap;
 };
 
 struct board {
@@ -87,6 +88,9 @@ struct board {
 	uint64_t esn_edge;
 	uint64_t esn_edge_sa[TRAFFIC_MAX_SAS];
 	uint64_t intent_mismatch;
+	/* delivered frames of an ESN SA going from below 2^32 to above it */
+	bool esn_below[TRAFFIC_MAX_SAS];
+	unsigned esn_wraps;
 	/* rx_overflow pulses given (frames the FIFO in front dropped) */
 	uint64_t overflows;
 };
@@ -94,7 +98,7 @@ struct board {
 static int usage(void)
 {
 	fprintf(stderr, "usage: test_card --width 128|512 [--frames N] [--sas N] [--seed S]"
-	    " [--gap G] [--host-ready PCT] [--overload]\n");
+	    " [--gap G] [--host-ready PCT] [--overload] [--expect-esn-wrap]\n");
 	return 2;
 }
 
@@ -107,11 +111,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->gap = 1;
 	o->host_ready = 100;
 	o->overload = false;
+	o->expect_esn_wrap = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--overload") == 0) {
 			o->overload = true;
+			continue;
+		}
+		if (strcmp(a, "--expect-esn-wrap") == 0) {
+			o->expect_esn_wrap = true;
 			continue;
 		}
 		if (v == NULL)
@@ -501,6 +510,18 @@ int main(int argc, char **argv)
 			b.esn_edge++;
 			b.esn_edge_sa[ti->sa]++;
 		}
+		/* the model delivers a frame of an ESN SA above 2^32 after
+		 * one below: the window's top crossed, and the card was
+		 * judged on it */
+		if (ti->sa >= 0 && r->outcome == SPISYNC_R_DECRYPTED
+		    && traffic_sa(b.traffic, (unsigned)ti->sa)->esn) {
+			if (ti->seq < (1ull << 32))
+				b.esn_below[ti->sa] = true;
+			else if (b.esn_below[ti->sa]) {
+				b.esn_below[ti->sa] = false;
+				b.esn_wraps++;
+			}
+		}
 		if (debug_sa >= 0 && ti->sa == debug_sa)
 			printf("debug: rx %u kind %s intent %s model %s seq %" PRIx64 "\n", r->rx_seq,
 			    traffic_kind_name[ti->kind], spisync_reason_name[intent],
@@ -533,12 +554,16 @@ int main(int argc, char **argv)
 	check_counters(&b);
 	if (card_sim_protocol_error(b.card))
 		fail(&b, "card flagged an internal protocol error", NULL);
+	/* a run meant to cross 2^32 that did not has not tested it */
+	if (opt.expect_esn_wrap && b.esn_wraps == 0)
+		fail(&b, "no ESN SA delivered frames across 2^32 (--expect-esn-wrap)", NULL);
 
 	printf("test_card: %lu frames in (and %" PRIu64 " dropped before the card), %lu delivered,"
 	    " %lu events (at most %u behind host frames of later arrivals), %" PRIu64
-	    " frames whose verdict differs from the generator's intent, %" PRIu64 " clocks\n",
+	    " frames whose verdict differs from the generator's intent, %u crossings of 2^32 on ESN SAs,"
+	    " %" PRIu64 " clocks\n",
 	    opt.frames, b.overflows, b.delivered, b.events, b.late_max, b.intent_mismatch,
-	    card_sim_cycles(b.card));
+	    b.esn_wraps, card_sim_cycles(b.card));
 	if (b.errors == 0) {
 		printf("test_card: PASS\n");
 		status = 0;
