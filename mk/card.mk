@@ -23,7 +23,7 @@ CARD_SIM_LIBS := $(foreach w,$(CARD_WIDTHS),$(BUILD)/vl/card_w$(w)/Vspisync_card
 
 CARD_HOST_SRCS := sim/card/card_sim.c sim/card/card_ctl.c sim/card/sa_entry.c driver/sa_encode.c sim/esp_sa.c \
                   firmware/sa_table.c driver/event_ring.c sim/common/host_mem.c
-MODEL_SRCS     := tests/model/card_model.c tests/model/parse_ref.c tests/model/replay_ref.c \
+MODEL_SRCS     := tests/model/card_model.c tests/model/esp_decap.c tests/model/parse_ref.c tests/model/replay_ref.c \
                   tests/model/frame_build.c tests/model/traffic.c tests/common/prng.c \
                   tests/common/gcm_ref.c
 

@@ -6,7 +6,7 @@
 #   make MODEL_UNIT_REF_SRCS="/path/parse_ref.c /path/replay_ref.c" build/tests/test_model
 
 MODEL_UNIT_REF_SRCS ?= tests/model/parse_ref.c tests/model/replay_ref.c
-MODEL_UNIT_LIB  := tests/model/card_model.c tests/model/frame_build.c \
+MODEL_UNIT_LIB  := tests/model/card_model.c tests/model/esp_decap.c tests/model/frame_build.c \
                   tests/model/traffic.c $(MODEL_UNIT_REF_SRCS) \
                   tests/common/gcm_ref.c tests/common/prng.c
 MODEL_UNIT_SRCS := tests/unit/test_model.c tests/common/vector_file.c $(MODEL_UNIT_LIB)

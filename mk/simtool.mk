@@ -65,7 +65,7 @@ $(BUILD)/tests/spisync-sim-fake: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_
 # host side end to end without the RTL; run the smoke test with it:
 #   tests/sim/replay_smoke.sh build/tests/spisync-sim-model
 $(BUILD)/tests/spisync-sim-model: $(patsubst %.c,$(BUILD)/obj/san/%.o,sim/replay_main.c sim/server/server_absent.c \
-		tests/unit/model_card_sim.c tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c tests/model/card_model.c \
+		tests/unit/model_card_sim.c tests/unit/card_sim_fifo.c tests/unit/card_sim_noring.c tests/model/card_model.c tests/model/esp_decap.c \
 		tests/model/parse_ref.c tests/model/replay_ref.c tests/common/gcm_ref.c \
 		$(SIMTOOL_SRCS)) | $(BUILD)/tests
 	$(CC) $(SANITIZE) -o $@ $^ $(SIMTOOL_LIBS)

@@ -15,6 +15,7 @@
 
 #include "bytes.h"
 #include "card_model.h"
+#include "esp_decap.h"
 #include "gcm_ref.h"
 #include "parse_ref.h"
 #include "replay_ref.h"
@@ -22,14 +23,6 @@
 enum {
 	ESP_HDR_IV = 16,        /* SPI, seq, IV */
 	ESP_TRAILER = 2,        /* pad length, next header */
-	ETH_ADDRS = 12,
-	VLAN_TAG = 4,
-	IPV6_HDR = 40,
-	NH_IPV4 = 4,
-	NH_IPV6 = 41,
-	NH_NONE = 59,
-	ETHERTYPE_IPV4 = 0x0800,
-	ETHERTYPE_IPV6 = 0x86DD,
 };
 
 struct sa_slot {
@@ -234,24 +227,18 @@ emit_event(const struct parse_result *p, size_t len, uint8_t type,
 	r->event = true;
 }
 
-/* An SA event: the SA, and the frame that raised it (no ports, no frame
- * length; TIME_NS 0 here). */
+/* An SA event: the SA, and the frame that raised it (TIME_NS 0 here). */
 static void
 emit_sa_event(const struct parse_result *p, uint8_t type, uint32_t count,
     struct model_result *r)
 {
-	uint8_t *e = r->sa_event_rec;
+	struct esp_sa_event ev = {
+		.type = type, .ipv6 = p->ipv6, .spi = p->spi, .time_ns = 0,
+		.src = p->src, .dst = p->dst, .seq = p->seq, .count = count,
+		.sa_index = (uint16_t)r->sa_index, .rx_seq = r->rx_seq,
+	};
 
-	memset(e, 0, SPISYNC_EVENT_BYTES);
-	e[SPISYNC_EVF_TYPE_OFF] = type;
-	e[SPISYNC_EVF_FLAGS_OFF] = p->ipv6 ? SPISYNC_EV_FLAG_IPV6 : 0;
-	store_le32(e + SPISYNC_EVF_SPI_OFF, p->spi);
-	memcpy(e + SPISYNC_EVF_SRC_OFF, p->src, p->ipv6 ? 16 : 4);
-	memcpy(e + SPISYNC_EVF_DST_OFF, p->dst, p->ipv6 ? 16 : 4);
-	store_le32(e + SPISYNC_EVF_SEQ_OFF, p->seq);
-	store_le32(e + SPISYNC_EVF_COUNT_OFF, count);
-	store_le16(e + SPISYNC_EVF_SA_INDEX_OFF, r->sa_index);
-	store_le16(e + SPISYNC_EVF_RX_SEQ_OFF, r->rx_seq);
+	esp_sa_event_record(&ev, r->sa_event_rec);
 	r->sa_event = true;
 }
 
@@ -353,71 +340,8 @@ esp_decrypt(struct card_model *m, const struct model_sa *sa,
 }
 
 /* ---------------------------------------------------------------------
- * Trailer and decapsulation (steps 13-16, section 5)
+ * Trailer and decapsulation (steps 13-16, section 5: esp_decap.c)
  * ------------------------------------------------------------------- */
-
-static bool
-padding_ok(const uint8_t *pt, size_t ct_len)
-{
-	size_t padlen = pt[ct_len - 2];
-
-	if (padlen + ESP_TRAILER > ct_len)
-		return false;
-	for (size_t i = 0; i < padlen; i++)
-		if (pt[ct_len - ESP_TRAILER - padlen + i] != (uint8_t)(i + 1))
-			return false;
-	return true;
-}
-
-static void
-decap_tunnel(const uint8_t *frame, const struct parse_result *p,
-    const uint8_t *inner, size_t il, uint8_t nh, struct model_result *r)
-{
-	size_t o = ETH_ADDRS;
-
-	memcpy(r->out, frame, ETH_ADDRS);
-	if (p->vlan) {
-		memcpy(r->out + o, frame + ETH_ADDRS, VLAN_TAG);
-		o += VLAN_TAG;
-	}
-	store_be16(r->out + o, nh == NH_IPV4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
-	o += 2;
-	memcpy(r->out + o, inner, il);
-	r->out_len = o + il;
-}
-
-static uint16_t
-ipv4_csum(const uint8_t *h, size_t ihl)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i < ihl; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xFFFF) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void
-decap_transport(const uint8_t *frame, const struct parse_result *p,
-    const uint8_t *inner, size_t il, uint8_t nh, struct model_result *r)
-{
-	size_t hdr_end = (size_t)p->l2_len + p->l3_hdr_len;
-	uint8_t *ip = r->out + p->l2_len;
-
-	memcpy(r->out, frame, hdr_end);
-	if (p->ipv6) {
-		store_be16(ip + 4, (uint32_t)il);
-		ip[6] = nh;
-	} else {
-		ip[9] = nh;
-		store_be16(ip + 2, (uint32_t)(p->l3_hdr_len + il));
-		store_be16(ip + 10, 0);
-		store_be16(ip + 10, ipv4_csum(ip, p->l3_hdr_len));
-	}
-	memcpy(r->out + hdr_end, inner, il);
-	r->out_len = hdr_end + il;
-}
 
 /* Steps 13-16 on an authentic, fresh, unexpired frame. */
 static uint8_t
@@ -425,34 +349,18 @@ deliver(struct card_model *m, struct sa_slot *slot, const uint8_t *frame,
     const struct parse_result *p, size_t ct_len, struct model_result *r)
 {
 	const uint8_t *pt = m->pt;
-	uint8_t nh = pt[ct_len - 1];
-	bool ip_inner = nh == NH_IPV4 || nh == NH_IPV6;
+	uint8_t nh, outcome;
 	bool tunnel;
-	size_t il;
+	size_t il, hl;
 
-	if (!padding_ok(pt, ct_len))
-		return SPISYNC_R_BAD_PADDING;
-	if (nh == NH_NONE)
-		return SPISYNC_R_DUMMY;
-	switch (slot->sa.mode) {
-	case SA_MODE_TUNNEL:
-		if (!ip_inner)
-			return SPISYNC_R_MALFORMED;
-		tunnel = true;
-		break;
-	case SA_MODE_TRANSPORT:
-		tunnel = false;
-		break;
-	case SA_MODE_AUTO:
-	default:
-		tunnel = ip_inner;
-		break;
-	}
-	il = ct_len - ESP_TRAILER - pt[ct_len - 2];
-	if (tunnel)
-		decap_tunnel(frame, p, pt, il, nh, r);
-	else
-		decap_transport(frame, p, pt, il, nh, r);
+	outcome = esp_trailer_verdict(pt, ct_len, slot->sa.mode, &tunnel, &il,
+	    &nh);
+	if (outcome != SPISYNC_R_DECRYPTED)
+		return outcome;
+	hl = esp_decap_header(frame, p->vlan, p->ipv6, p->l2_len,
+	    p->l3_hdr_len, il, nh, tunnel, r->out);
+	memcpy(r->out + hl, pt, il);
+	r->out_len = hl + il;
 	slot->packets++;
 	slot->bytes += ct_len;
 	return SPISYNC_R_DECRYPTED;
