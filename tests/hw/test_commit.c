@@ -232,6 +232,7 @@ struct bench {
 	struct frame ring[RING];
 	unsigned long n_gen;            /* frames generated */
 	unsigned long n_started;        /* frames whose first beat went in */
+	unsigned long n_taken;          /* jobs esp_commit took (m_valid && m_ready) */
 	unsigned long quiet_at;         /* generate no frame past this before a quiet point */
 
 	/* driver */
@@ -427,6 +428,9 @@ static void tick(struct bench *b)
 	in->res_delivered = b->res_pipe_deliv[0];
 	b->ops->cycle(b->m, in, out);
 	b->cycle++;
+	/* the job FIFO: its head leaves when the stage takes it */
+	if (in->job.valid && out->m_ready)
+		b->n_taken++;
 	b->res_pipe_valid[0] = b->res_pipe_valid[1];
 	b->res_pipe_deliv[0] = b->res_pipe_deliv[1];
 	b->res_pipe_valid[1] = false;
@@ -839,6 +843,17 @@ static void set_job(struct commit_sim_job *m, const struct frame *f)
 	m->pay_len = j->pay_len;
 }
 
+/* The job FIFO's head on m_* (first-word-fall-through); a job not needed
+ * yet may still be on its way (valid low now and then). */
+static void present_job(struct bench *b, bool needed)
+{
+	b->in.job.valid = false;
+	if (b->n_taken < b->n_gen) {
+		set_job(&b->in.job, fr(b, b->n_taken));
+		b->in.job.valid = needed || pct(b->r, 90);
+	}
+}
+
 /* Drive one clock of traffic (a beat or a gap). Returns false once the
  * frames before the quiet point are all in. */
 static bool drive(struct bench *b)
@@ -858,7 +873,7 @@ static bool drive(struct bench *b)
 			gen_frame(b);
 		if (pct(r, 6)) {
 			/* a gap; the FIFO shows the next job meanwhile */
-			set_job(&in->job, fr(b, b->n_started));
+			present_job(b, false);
 			tick(b);
 			return true;
 		}
@@ -886,16 +901,10 @@ static bool drive(struct bench *b)
 		memcpy(in->c_data, f->data + b->beat * b->bytes, b->bytes);
 		prng_fill(r, in->c_raw, b->bytes);
 	}
-	if (b->beat == 0) {
-		set_job(&in->job, f);
-	} else {
-		/* the FIFO's next job, if there is one yet */
-		if (b->n_gen == b->n_started && b->n_started < b->quiet_at)
-			gen_frame(b);
-		if (b->n_gen > b->n_started)
-			set_job(&in->job, fr(b, b->n_started));
-		in->job.valid = b->n_gen > b->n_started && pct(r, 90);
-	}
+	/* later beats: the next frame's job may be in the FIFO already */
+	if (b->beat != 0 && b->n_gen == b->n_started && b->n_started < b->quiet_at)
+		gen_frame(b);
+	present_job(b, b->beat == 0);
 	if (in->c_last) {
 		cover_frame(b, f);
 		b->driving = false;
@@ -1078,7 +1087,9 @@ static bool run(const struct commit_sim_ops *ops, uint64_t seed,
 			quiet_changes(b);
 		}
 	}
-	while (b->driving && !b->failed)
+	/* every frame generated goes in: the reference has seen it */
+	b->quiet_at = b->n_gen;
+	while ((b->driving || b->n_started < b->n_gen) && !b->failed)
 		drive(b);
 	check_quiet(b);
 	c = &b->cov;
