@@ -11,15 +11,18 @@
 // Timing per frame, from its last beat out of the core (clock L), with
 // D = max(2, PAD_LAT):
 //   L      the padding check sees the beat; the job is latched
-//   X - 1  the SA's state record is read
+//   X - 2  the SA's state record is read
+//   X - 1  the replay re-check's wide part (bitmap lookup, A2.2 inference)
+//          on the state without the previous frame's decision, for both
+//          outcomes of that decision ("the state", "replay re-check" below)
 //   X = L + D: decide: ICV, exact replay re-check, lifetime, padding, next
 //          header; new state record registered; the last payload beat (the
 //          payload is delayed D clocks) and the verdict go to the egress
 //   X + 1  state record written; drop counted
 //   X + 2  egress reports whether a kept frame fit: outcome or TAIL_DROP
 // A frame may end every clock, and several in a row may belong to one SA,
-// so the read at X - 1 can miss the two previous frames' updates: those are
-// forwarded from the last two decisions (newest first).
+// so the read at X - 2 can miss the three previous frames' updates: those are
+// forwarded from the last three decisions (newest first).
 
 `resetall
 `timescale 1ns / 1ps
@@ -207,12 +210,39 @@ always @(posedge clk) begin
     end
 end
 
-// X - 1: read the SA's state
-wire [FIN_W-1:0] fin_rd = fin[D-1];
-wire [15:0] rd_index = fin_rd[JOB_W-9 -: 16];
-assign st_rd_en    = fin_rd[FIN_W-1] && rd_index != 16'hFFFF;
-assign st_rd_index = rd_index;
-wire unused_fin_rd = &{fin_rd[FIN_W-2:JOB_W-8], fin_rd[JOB_W-33], fin_rd[JOB_W-66:0]};
+// X - 2: read the SA's state (a clock before the current state is needed,
+// so that the wide window work can run at X - 1; see "the state" below)
+wire [FIN_W-1:0] fin_r;                     // the frame two clocks before its X
+generate
+    if (D >= 3) begin : g_fin_r_reg
+        assign fin_r = fin[D-2];
+    end else begin : g_fin_r_in
+        assign fin_r = fin0;
+    end
+endgenerate
+wire [15:0] r_index = fin_r[JOB_W-9 -: 16];
+wire [7:0]  r_gen   = fin_r[JOB_W-25 -: 8];
+wire [31:0] r_seq_hi = fin_r[JOB_W-34 -: 32];
+assign st_rd_en    = fin_r[FIN_W-1] && r_index != 16'hFFFF;
+assign st_rd_index = r_index;
+wire unused_fin_r = &{fin_r[FIN_W-2:JOB_W-8], fin_r[JOB_W-33], fin_r[JOB_W-66:0]};
+
+// X - 1: the frame whose state is being prepared (y_), one clock before its X
+wire [FIN_W-1:0] fin_y = fin[D-1];
+wire        y_end     = fin_y[FIN_W-1];
+wire        y_token   = fin_y[FIN_W-2];
+wire        y_bypass  = fin_y[FIN_W-3];
+wire [7:0]  y_reason  = fin_y[JOB_W-1 -: 8];
+wire [15:0] y_index   = fin_y[JOB_W-9 -: 16];
+wire [7:0]  y_gen     = fin_y[JOB_W-25 -: 8];
+wire        y_esn     = fin_y[JOB_W-33];
+wire [63:0] y_seq64   = fin_y[JOB_W-34 -: 64];
+wire [63:0] y_hard_bytes = fin_y[JOB_W-100 -: 64];
+wire [13:0] y_pay_len = fin_y[13:0];
+wire unused_fin_y = &{fin_y[FIN_W-4], fin_y[JOB_W-98 -: 2], fin_y[JOB_W-164:14]};
+// the same test as d_write_e below, for the frame a clock behind
+wire        y_write   = y_end && (y_token ? (y_reason == `SPISYNC_R_REPLAY && y_index != 16'hFFFF)
+                                          : !y_bypass);
 wire [FIN_W-1:0] fin_x = fin[D];
 
 // X: unpack
@@ -255,32 +285,66 @@ assign st_wr_en    = wb1_valid;
 assign st_wr_index = wb1_index;
 assign st_wr_data  = wb1_data;
 
-// the state: forwarded from the last two decisions, else as read; an older
-// generation counts as a fresh record. Which source applies depends only on
-// the frames' indexes and generations, all known a clock earlier (X - 1: the
-// frame at fin[D-1] against the decision being made and the one in wb1), so
-// the forwarded records are registered already masked by their select
-// (fwd1, fwd2: zero unless they are this frame's source) and the state is
-// one OR of the two and the read record (masked by its select and a
-// generation compare).
+// The state. A frame decided at X must see the records of the frames
+// decided at X - 1 (F1), X - 2 (F2) and X - 3 (F3), which the read at X - 2
+// misses (F3 is written at X - 2, a read of the address being written
+// returns the old record). The work is split in two:
+//
+// X - 1: P, the state without F1's decision: F2's record, else F3's, else
+//   the one read, where the frame's SA matches with its generation (an older
+//   generation counts as a fresh record, zero); zero as well when F1 writes
+//   the same SA under another generation (then F1's record, stale to this
+//   frame, is what the frame sees at X). Which source applies depends on
+//   indexes and generations only, known at X - 2, so the forwarded records
+//   are registered already masked (pfwd2, pfwd3: zero unless they are the
+//   source). On P the WIDE part of the replay re-check runs: the bitmap
+//   lookup, the 32-bit compares and A2.2's inference, for both possible
+//   states at X (see "replay re-check" below).
+// X: the full state Q = F1's decision (fwd1) when F1 wrote the same SA and
+//   generation, else P (p_q), each registered already masked, so Q is one
+//   OR. What remains at X on Q is the same as before: counters, alarms,
+//   lifetime compares and the window update; the replay verdict is a select
+//   of two verdicts prepared at X - 1 by whether F1 moved the window.
 reg             wb1_valid;
 reg [15:0]      wb1_index;
 reg [SW-1:0]    wb1_data;
-reg [SW-1:0]    fwd1, fwd2;
-reg             use_rd;                     // neither wb1 nor wb2 holds this frame's SA
-wire [7:0]      rd_gen  = fin_rd[JOB_W-25 -: 8];
-wire            n_hit1  = x_decide && d_write_e && x_index == rd_index;
-wire            n_hit2  = wb1_valid && wb1_index == rd_index;
-wire            n_use1  = !rst && n_hit1 && x_gen == rd_gen;
-wire            n_use2  = !rst && !n_hit1 && n_hit2 && wb1_data[SW-1 -: 8] == rd_gen;
+
+// at X - 2: sources of P for the frame at fin_r; x_ is F2 (deciding), wb1
+// holds F3, the frame at fin_y is F1
+wire            r_hit1  = y_write && y_index == r_index;
+wire            r_stale = r_hit1 && y_gen != r_gen;       // F1 replaces the SA: fresh at X
+wire            r_hit2  = x_decide && d_write_e && x_index == r_index;
+wire            r_hit3  = wb1_valid && wb1_index == r_index;
+wire            r_use2  = !rst && !r_stale && r_hit2 && x_gen == r_gen;
+wire            r_use3  = !rst && !r_stale && !r_hit2 && r_hit3 && wb1_data[SW-1 -: 8] == r_gen;
+reg [SW-1:0]    pfwd2, pfwd3;
+reg             p_use_rd;                   // none of F1..F3 holds this frame's SA
+reg [31:0]      hi_m1, hi_p1;               // the y_ frame's seq64[63:32] -/+ 1
 always @(posedge clk) begin
-    fwd1   <= {SW{n_use1}} & d_state;
-    fwd2   <= {SW{n_use2}} & wb1_data;
-    use_rd <= rst || (!n_hit1 && !n_hit2);
+    pfwd2    <= {SW{r_use2}} & d_state;
+    pfwd3    <= {SW{r_use3}} & wb1_data;
+    p_use_rd <= rst || (!r_stale && !r_hit2 && !r_hit3);
+    hi_m1    <= r_seq_hi - 32'd1;
+    hi_p1    <= r_seq_hi + 32'd1;
 end
-wire rd_fresh = st_rd_data[SW-1 -: 8] != x_gen;
-wire [SW-1:0] st = fwd1 | fwd2 | ({SW{use_rd && !rd_fresh}} & st_rd_data);
+
+// at X - 1: P for the y_ frame; x_ is F1, deciding now
+wire rd_cur = st_rd_data[SW-1 -: 8] == y_gen;
+wire [SW-1:0] p_st = pfwd2 | pfwd3 | ({SW{p_use_rd && rd_cur}} & st_rd_data);
+wire [63:0]   p_top    = p_st[SW-9 -: 64];
+wire [RW-1:0] p_bitmap = p_st[SW-73 -: RW];
+
+wire y_hit1 = x_decide && d_write_e && x_index == y_index && x_gen == y_gen;
+reg [SW-1:0] fwd1, p_q;
+reg          use1;                          // Q is F1's record
+always @(posedge clk) begin
+    fwd1 <= {SW{!rst && y_hit1}} & d_state;
+    p_q  <= {SW{!y_hit1}} & p_st;
+    use1 <= !rst && y_hit1;
+end
+wire [SW-1:0] st = fwd1 | p_q;
 wire unused_st_gen = &st[SW-1 -: 8];     // replaced by this frame's gen
+wire unused_x_esn  = x_esn;               // its replay terms are formed at X - 1
 
 wire [63:0]   s_top       = st[SW-9 -: 64];
 wire [RW-1:0] s_bitmap    = st[SW-73 -: RW];
@@ -290,19 +354,108 @@ wire [63:0]   s_bytes     = st[191:128];
 wire [63:0]   s_auth_fail = st[127:64];
 wire [63:0]   s_replay    = st[63:0];
 
-wire [63:0] re_seq;
-wire        re_ok;
-replay_check #(
-    .W(RW)
-) u_recheck (
-    .esn(x_esn),
-    .seq(x_seq64[31:0]),
-    .top(s_top),
-    .bitmap(s_bitmap),
-    .s(re_seq),
-    .ok(re_ok)
-);
+// ---------------------------------------------------------------------------
+// replay re-check (RFC 4303 A2.2 as replay_check.v does it, term for term),
+// prepared at X - 1 for the y_ frame (S, low half seq) on P.
+//
+// At X the frame's state Q is P, or F1's record. F1's record differs from P
+// in the window only when F1 moved it (authentic, fresh, not expired), and
+// then only as replay_update.v makes it from P and F1's S1:
+//   * S1 <= T (T = P's top): top T, P's bitmap plus bit T - S1. The check
+//     on Q infers from the same top, and the bit it looks up, T - S mod W,
+//     is P's bit or the new one exactly when S = S1 mod W.
+//   * S1 > T: top S1 (a job value: the inference from it is job against
+//     job), bitmap P's slid by K = S1 - T with bit 0 set, nothing kept when
+//     K >= W. Its bit i = S1 - S mod W is 1 for i = 0, else P's bit i - K
+//     when K < W and i >= K, and i - K = T - S mod W: P's bit again.
+// So both verdicts need only P's one looked-up bit and compares against P's
+// top; both are registered, and X picks one by whether F1 moved the window.
+// ---------------------------------------------------------------------------
+localparam integer IDX_W = $clog2(RW);
 
+// replay_check's terms for seq against top: {inference valid, S > top,
+// S in the window, bitmap index}. "Valid" is A2.2 having a subspace, S != 0
+// and the inferred high half equal to the job's (precomputed -/+ 1 so that
+// the compare does not wait for an increment).
+function automatic [IDX_W+2:0] rc_terms(input esn, input [31:0] seq, input [31:0] seq_hi,
+                                        input [31:0] seq_hi_m1, input [31:0] seq_hi_p1,
+                                        input [63:0] top);
+    reg [31:0] th;
+    reg [32:0] diff;
+    reg        ahead, near, case_a, sel_inc, sel_dec, no_space, s_zero, hi_ok;
+    begin
+        th       = esn ? top[63:32] : 32'd0;
+        diff     = {1'b0, top[31:0]} - {1'b0, seq};
+        ahead    = diff[32];
+        near     = diff[31:IDX_W] == {(32-IDX_W){1'b0}};
+        case_a   = top[31:0] >= RW - 1;
+        sel_inc  = esn && case_a && !ahead && !near;
+        sel_dec  = esn && !case_a && ahead && near;
+        no_space = (sel_inc && th == 32'hFFFF_FFFF) || (sel_dec && th == 32'd0);
+        s_zero   = !sel_inc && !sel_dec && th == 32'd0 && seq == 32'd0;
+        hi_ok    = sel_inc ? th == seq_hi_m1 : sel_dec ? th == seq_hi_p1 : th == seq_hi;
+        rc_terms = {!no_space && !s_zero && hi_ok,
+                    sel_inc || (!sel_dec && ahead),
+                    sel_dec || (!sel_inc && !ahead && near),
+                    diff[IDX_W-1:0]};
+    end
+endfunction
+
+wire [IDX_W+2:0] tp = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, p_top);
+wire             tp_valid = tp[IDX_W+2];
+wire             tp_newer = tp[IDX_W+1];
+wire             tp_win   = tp[IDX_W];
+wire [IDX_W-1:0] tp_idx   = tp[IDX_W-1:0];
+wire             tp_bit   = p_bitmap[tp_idx];
+
+// against F1's S1 as the top
+wire [63:0]      s1 = x_seq64;
+wire [IDX_W+2:0] t1 = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, s1);
+wire             t1_valid = t1[IDX_W+2];
+wire             t1_newer = t1[IDX_W+1];
+wire             t1_win   = t1[IDX_W];
+wire [IDX_W-1:0] t1_idx   = t1[IDX_W-1:0];
+
+// S1 > T and S1 - T >= W, as replay_update.v decides them
+wire [32:0] k_d    = {1'b0, s1[31:0]} - {1'b0, p_top[31:0]};
+wire        k_hi_eq  = s1[63:32] == p_top[63:32];
+wire        k_hi_gt  = s1[63:32] > p_top[63:32];
+wire        k_hi_one = s1[63:32] == p_top[63:32] + 32'd1;
+wire        k_newer  = k_hi_gt || (k_hi_eq && !k_d[32] && k_d[31:0] != 32'd0);
+wire        k_far    = !(k_hi_eq || (k_hi_one && k_d[32])) || k_d[31:IDX_W] != {(32-IDX_W){1'b0}};
+wire        k_kept   = !k_far && t1_idx >= k_d[IDX_W-1:0];          // i >= K
+wire        t1_bit   = t1_idx == {IDX_W{1'b0}} || (k_kept && tp_bit);
+wire        same_bit = y_seq64[IDX_W-1:0] == s1[IDX_W-1:0];
+
+wire ok_p   = tp_valid && (tp_newer || (tp_win && !tp_bit));
+wire ok_q   = k_newer ? t1_valid && (t1_newer || (t1_win && !t1_bit))
+            :           tp_valid && (tp_newer || (tp_win && !tp_bit && !same_bit));
+
+reg ok_p_q, ok_q_q, moved1;
+always @(posedge clk) begin
+    ok_p_q <= ok_p;
+    ok_q_q <= ok_q;
+end
+
+wire replay_ok   = (use1 && moved1) ? ok_q_q : ok_p_q;
+
+// lifetime in bytes: s_bytes + ct > hard in 64 bits (the sum wraps), as
+// compares of s_bytes against job values registered at X - 1: with
+// c = ct <= hard, the sum exceeds hard when s_bytes > hard - c and does not
+// wrap (s_bytes <= ~c); with c > hard, when it does not wrap or, wrapped,
+// s_bytes > hard - c mod 2^64
+reg [63:0] hb_thr, hb_nct;
+reg        hb_ge;
+always @(posedge clk) begin
+    hb_thr <= y_hard_bytes - {50'd0, y_pay_len};
+    hb_nct <= ~{50'd0, y_pay_len};
+    hb_ge  <= y_hard_bytes >= {50'd0, y_pay_len};
+end
+wire hb_over = s_bytes > hb_thr;
+wire hb_wrap = s_bytes > hb_nct;
+wire [63:0] ct64 = {50'd0, x_pay_len};
+wire expired     = (x_hard_packets != 64'd0 && s_packets >= x_hard_packets)
+                || (x_hard_bytes != 64'd0 && (hb_ge ? hb_over && !hb_wrap : !hb_wrap || hb_over));
 wire [63:0]   new_top;
 wire [RW-1:0] new_bitmap;
 replay_update #(
@@ -320,30 +473,6 @@ wire       x_pad_ok    = pad_x[16];
 wire [7:0] x_padlen    = pad_x[15:8];
 wire [7:0] x_nh        = pad_x[7:0];
 
-// re_seq == x_seq64: the low half is the frame's own; the high half is the
-// window's (esn ? top[63:32] : 0) moved by one either way or not, so it is
-// compared with the frame's high half moved the opposite way, precomputed
-// from the job, instead of after the increment
-localparam integer IDX_W = $clog2(RW);
-wire [31:0] rc_th   = x_esn ? s_top[63:32] : 32'd0;
-wire [32:0] rc_diff = {1'b0, s_top[31:0]} - {1'b0, x_seq64[31:0]};
-wire        rc_near = rc_diff[31:IDX_W] == {(32-IDX_W){1'b0}};
-wire        rc_a    = s_top[31:0] >= RW - 1;
-wire        rc_inc  = x_esn && rc_a && !rc_diff[32] && !rc_near;
-wire        rc_dec  = x_esn && !rc_a && rc_diff[32] && rc_near;
-reg  [31:0] hi_m1, hi_p1;                   // the next frame's seq64[63:32] -/+ 1
-always @(posedge clk) begin
-    hi_m1 <= fin_rd[JOB_W-34 -: 32] - 32'd1;
-    hi_p1 <= fin_rd[JOB_W-34 -: 32] + 32'd1;
-end
-wire hi_match = rc_inc ? rc_th == hi_m1
-              : rc_dec ? rc_th == hi_p1
-              :          rc_th == x_seq64[63:32];
-wire unused_re_seq = &{re_seq, rc_diff[IDX_W-1:0]};
-wire replay_ok   = re_ok && hi_match;
-wire [63:0] ct64 = {50'd0, x_pay_len};
-wire expired     = (x_hard_packets != 64'd0 && s_packets >= x_hard_packets)
-                || (x_hard_bytes != 64'd0 && s_bytes + ct64 > x_hard_bytes);
 wire nh_ip       = x_nh == 8'd4 || x_nh == 8'd41;
 wire tunnel      = nh_ip && x_mode != 2'd2;
 wire [13:0] il   = x_pay_len - 14'd2 - {6'd0, x_padlen};
@@ -545,6 +674,8 @@ always @(posedge clk) begin
     sa_ev_rec   <= sa_ev;
 
     wb1_valid <= x_decide && d_write_e;
+    // F1's window moved, for the next frame's replay verdict (used with use1)
+    moved1    <= crypto && x_auth_ok && replay_ok && !expired;
     wb1_index <= x_index;
     wb1_data  <= d_state;
 
