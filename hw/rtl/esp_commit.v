@@ -239,6 +239,8 @@ wire        y_esn     = fin_y[JOB_W-33];
 wire [63:0] y_seq64   = fin_y[JOB_W-34 -: 64];
 wire [63:0] y_hard_bytes = fin_y[JOB_W-100 -: 64];
 wire [13:0] y_pay_len = fin_y[13:0];
+wire [6:0]  y_l3_hdr_len = fin_y[54:48];
+wire [15:0] y_csum_base  = fin_y[45:30];
 wire unused_fin_y = &{fin_y[FIN_W-4], fin_y[JOB_W-98 -: 2], fin_y[JOB_W-164:14]};
 // the same test as d_write_e below, for the frame a clock behind
 wire        y_write   = y_end && (y_token ? (y_reason == `SPISYNC_R_REPLAY && y_index != 16'hFFFF)
@@ -331,8 +333,14 @@ end
 // at X - 1: P for the y_ frame; x_ is F1, deciding now
 wire rd_cur = st_rd_data[SW-1 -: 8] == y_gen;
 wire [SW-1:0] p_st = pfwd2 | pfwd3 | ({SW{p_use_rd && rd_cur}} & st_rd_data);
-wire [63:0]   p_top    = p_st[SW-9 -: 64];
-wire [RW-1:0] p_bitmap = p_st[SW-73 -: RW];
+// the replay terms are formed on the sources without the read record's
+// generation compare (p_raw) and, beside, on a fresh record (zero); the
+// compare only picks one verdict at the end (p_fresh)
+wire [SW-1:0] p_raw = pfwd2 | pfwd3 | ({SW{p_use_rd}} & st_rd_data);
+wire          p_fresh = p_use_rd && !rd_cur;
+wire [63:0]   p_top    = p_raw[SW-9 -: 64];
+wire [RW-1:0] p_bitmap = p_raw[SW-73 -: RW];
+wire unused_p_raw = &{p_raw[SW-1 -: 8], p_raw[SW-73-RW:0]};
 
 wire y_hit1 = x_decide && d_write_e && x_index == y_index && x_gen == y_gen;
 reg [SW-1:0] fwd1, p_q;
@@ -401,35 +409,50 @@ function automatic [IDX_W+2:0] rc_terms(input esn, input [31:0] seq, input [31:0
     end
 endfunction
 
-wire [IDX_W+2:0] tp = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, p_top);
-wire             tp_valid = tp[IDX_W+2];
-wire             tp_newer = tp[IDX_W+1];
-wire             tp_win   = tp[IDX_W];
-wire [IDX_W-1:0] tp_idx   = tp[IDX_W-1:0];
-wire             tp_bit   = p_bitmap[tp_idx];
-
-// against F1's S1 as the top
-wire [63:0]      s1 = x_seq64;
-wire [IDX_W+2:0] t1 = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, s1);
+wire [IDX_W+2:0] t1 = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, x_seq64);
 wire             t1_valid = t1[IDX_W+2];
 wire             t1_newer = t1[IDX_W+1];
 wire             t1_win   = t1[IDX_W];
 wire [IDX_W-1:0] t1_idx   = t1[IDX_W-1:0];
+wire [63:0]      s1       = x_seq64;
+wire             same_bit = y_seq64[IDX_W-1:0] == s1[IDX_W-1:0];
 
-// S1 > T and S1 - T >= W, as replay_update.v decides them
-wire [32:0] k_d    = {1'b0, s1[31:0]} - {1'b0, p_top[31:0]};
-wire        k_hi_eq  = s1[63:32] == p_top[63:32];
-wire        k_hi_gt  = s1[63:32] > p_top[63:32];
-wire        k_hi_one = s1[63:32] == p_top[63:32] + 32'd1;
-wire        k_newer  = k_hi_gt || (k_hi_eq && !k_d[32] && k_d[31:0] != 32'd0);
-wire        k_far    = !(k_hi_eq || (k_hi_one && k_d[32])) || k_d[31:IDX_W] != {(32-IDX_W){1'b0}};
-wire        k_kept   = !k_far && t1_idx >= k_d[IDX_W-1:0];          // i >= K
-wire        t1_bit   = t1_idx == {IDX_W{1'b0}} || (k_kept && tp_bit);
-wire        same_bit = y_seq64[IDX_W-1:0] == s1[IDX_W-1:0];
+// g_v[0]: on the sources; g_v[1]: on a fresh record (top 0, no bit set)
+wire [IDX_W-1:0] tp_idx;
+wire             tp_bit = p_bitmap[tp_idx];
+genvar gv;
+generate
+    for (gv = 0; gv < 2; gv = gv + 1) begin : g_v
+        wire [63:0]      top = (gv == 0) ? p_top : 64'd0;
+        wire             bit_p = (gv == 0) ? tp_bit : 1'b0;
+        wire [IDX_W+2:0] tp = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, top);
+        wire             tp_valid = tp[IDX_W+2];
+        wire             tp_newer = tp[IDX_W+1];
+        wire             tp_win   = tp[IDX_W];
 
-wire ok_p   = tp_valid && (tp_newer || (tp_win && !tp_bit));
-wire ok_q   = k_newer ? t1_valid && (t1_newer || (t1_win && !t1_bit))
-            :           tp_valid && (tp_newer || (tp_win && !tp_bit && !same_bit));
+        // S1 > T and S1 - T >= W, as replay_update.v decides them
+        wire [32:0] k_d      = {1'b0, s1[31:0]} - {1'b0, top[31:0]};
+        wire        k_hi_eq  = s1[63:32] == top[63:32];
+        wire        k_hi_gt  = s1[63:32] > top[63:32];
+        wire        k_hi_one = s1[63:32] == top[63:32] + 32'd1;
+        wire        k_newer  = k_hi_gt || (k_hi_eq && !k_d[32] && k_d[31:0] != 32'd0);
+        wire        k_far    = !(k_hi_eq || (k_hi_one && k_d[32])) || k_d[31:IDX_W] != {(32-IDX_W){1'b0}};
+        wire        k_kept   = !k_far && t1_idx >= k_d[IDX_W-1:0];          // i >= K
+        wire        t1_bit   = t1_idx == {IDX_W{1'b0}} || (k_kept && bit_p);
+
+        wire ok_p = tp_valid && (tp_newer || (tp_win && !bit_p));
+        wire ok_q = k_newer ? t1_valid && (t1_newer || (t1_win && !t1_bit))
+                  :           tp_valid && (tp_newer || (tp_win && !bit_p && !same_bit));
+        if (gv == 0) begin : g_idx
+            assign tp_idx = tp[IDX_W-1:0];
+        end else begin : g_noidx
+            wire unused_idx = &tp[IDX_W-1:0];
+        end
+    end
+endgenerate
+
+wire ok_p = p_fresh ? g_v[1].ok_p : g_v[0].ok_p;
+wire ok_q = p_fresh ? g_v[1].ok_q : g_v[0].ok_q;
 
 reg ok_p_q, ok_q_q, moved1;
 always @(posedge clk) begin
@@ -475,7 +498,10 @@ wire [7:0] x_nh        = pad_x[7:0];
 
 wire nh_ip       = x_nh == 8'd4 || x_nh == 8'd41;
 wire tunnel      = nh_ip && x_mode != 2'd2;
-wire [13:0] il   = x_pay_len - 14'd2 - {6'd0, x_padlen};
+// the inner length, x_pay_len - 2 - padlen (mod 2^14), from pay_len - 2
+// prepared at X - 1; wraps only with a padding length the check rejects
+wire [13:0] il   = h_pl2 - {6'd0, x_padlen};
+wire        il_wrap = h_pl2 < {6'd0, x_padlen};
 
 // ---------------------------------------------------------------------------
 // SA events (docs/event-ring.md): the verdict classes, decided the same way
@@ -596,12 +622,27 @@ always @* begin
 end
 
 // decapsulated header (docs/datapath.md section 5)
-wire [15:0] tot     = {9'd0, x_l3_hdr_len} + {2'd0, il};
-wire [16:0] sum1    = {1'b0, x_csum_base} + {1'b0, tot};
-wire [15:0] sum1f   = sum1[15:0] + {15'd0, sum1[16]};
-wire [16:0] sum2    = {1'b0, sum1f} + {9'd0, x_nh};
-wire [15:0] sum2f   = sum2[15:0] + {15'd0, sum2[16]};
-wire [15:0] csum    = ~sum2f;
+// The IPv4 checksum is the ones' complement sum of csum_base, tot and nh.
+// Such a sum (end-around carry) is zero only when every term is, and
+// otherwise the one value in 1 .. FFFF congruent to the plain sum mod FFFF,
+// whatever the order and grouping of the adds; so it is formed as one plain
+// sum folded once: the job's part (csum_base + l3 + pay_len - 2) summed at
+// X - 1, and at X only nh - padlen (+ 2^14 when il wraps) added to it. The
+// sum is below 2^16 + 2^15 (FFFF + 7F + 3FFF + FF), so one fold adding the
+// high bits back cannot carry out again.
+reg [13:0] h_pl2;                           // pay_len - 2
+reg [15:0] h_lp;                            // l3_hdr_len + pay_len - 2
+reg [17:0] h_ck;                            // csum_base + l3_hdr_len + pay_len - 2
+always @(posedge clk) begin
+    h_pl2 <= y_pay_len - 14'd2;
+    h_lp  <= {9'd0, y_l3_hdr_len} + {2'd0, y_pay_len - 14'd2};
+    h_ck  <= {2'd0, y_csum_base} + {11'd0, y_l3_hdr_len} + {4'd0, y_pay_len - 14'd2};
+end
+wire [15:0] tot     = h_lp - {8'd0, x_padlen} + {1'b0, il_wrap, 14'd0};
+wire [17:0] ck_d    = {10'd0, x_nh} - {10'd0, x_padlen} + {3'd0, il_wrap, 14'd0};
+wire [17:0] ck_sum  = h_ck + ck_d;
+wire [15:0] csum    = ~(ck_sum[15:0] + {14'd0, ck_sum[17:16]});
+wire unused_ck      = &x_csum_base;
 
 reg [HDR_BYTES*8-1:0] hdr;
 reg [7:0]             hdr_len;
