@@ -239,6 +239,8 @@ wire        y_esn     = fin_y[JOB_W-33];
 wire [63:0] y_seq64   = fin_y[JOB_W-34 -: 64];
 wire [63:0] y_hard_bytes = fin_y[JOB_W-100 -: 64];
 wire [13:0] y_pay_len = fin_y[13:0];
+wire [63:0] y_soft_bytes   = fin_y[JOB_W-228 -: 64];
+wire [63:0] y_soft_packets = fin_y[JOB_W-292 -: 64];
 wire [6:0]  y_l3_hdr_len = fin_y[54:48];
 wire [15:0] y_csum_base  = fin_y[45:30];
 wire unused_fin_y = &{fin_y[FIN_W-4], fin_y[JOB_W-98 -: 2], fin_y[JOB_W-164:14]};
@@ -476,6 +478,23 @@ always @(posedge clk) begin
 end
 wire hb_over = s_bytes > hb_thr;
 wire hb_wrap = s_bytes > hb_nct;
+
+// the soft lifetime after this frame, s + c >= soft (s + c in 64 bits, soft
+// not zero), is s + c > soft - 1: the same compares against job values,
+// with c = ct for bytes and c = 1 for packets
+reg [63:0] sb_thr, sp_thr;
+reg        sb_ge, sp_ge;
+always @(posedge clk) begin
+    sb_thr <= y_soft_bytes - 64'd1 - {50'd0, y_pay_len};
+    sb_ge  <= y_soft_bytes - 64'd1 >= {50'd0, y_pay_len};
+    sp_thr <= y_soft_packets - 64'd2;
+    sp_ge  <= y_soft_packets - 64'd1 >= 64'd1;
+end
+wire sb_over = s_bytes > sb_thr;
+wire sp_over = s_packets > sp_thr;
+wire sp_wrap = s_packets == 64'hFFFF_FFFF_FFFF_FFFF;        // s_packets > ~1
+wire soft_next = (x_soft_packets != 64'd0 && (sp_ge ? sp_over && !sp_wrap : !sp_wrap || sp_over))
+              || (x_soft_bytes != 64'd0 && (sb_ge ? sb_over && !hb_wrap : !hb_wrap || sb_over));
 wire [63:0] ct64 = {50'd0, x_pay_len};
 wire expired     = (x_hard_packets != 64'd0 && s_packets >= x_hard_packets)
                 || (x_hard_bytes != 64'd0 && (hb_ge ? hb_over && !hb_wrap : !hb_wrap || hb_over));
@@ -539,7 +558,7 @@ function automatic soft_reached(input [63:0] pk, input [63:0] by,
     soft_reached = (soft_pk != 64'd0 && pk >= soft_pk) || (soft_by != 64'd0 && by >= soft_by);
 endfunction
 
-wire ev_soft = is_dec && soft_reached(s_packets + 64'd1, s_bytes + ct64, x_soft_packets, x_soft_bytes)
+wire ev_soft = is_dec && soft_next
             && !soft_reached(s_packets, s_bytes, x_soft_packets, x_soft_bytes);
 wire ev_hard = is_exp && !s_hard;
 // af_next == af_thr && af_now != af_next: the count moved (is_af, not
