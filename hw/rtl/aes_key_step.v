@@ -1,8 +1,11 @@
-// spisync -- one step of the AES-128 / AES-256 key expansion, combinational.
+// spisync -- the second half of one AES-128 / AES-256 key expansion step,
+// combinational.
 //
-// Produces round key J from the two round keys before it, so the key schedule
-// runs alongside the data through the pipeline and no expanded keys are ever
-// stored per SA. Blocks are big-endian (word 0 in bits [127:96]).
+// Produces round key J from the two round keys before it and SubWord of the
+// last word of rk[J-1], which the caller computes (and registers) a clock
+// earlier: the S-box followed by the word XOR chain and the key-size selects
+// is too deep for one clock at 300 MHz, so aes_enc_pipe gives each step two.
+// Blocks are big-endian (word 0 in bits [127:96]).
 //
 //   AES-128: rk[J] = f(rk[J-1]) with SubWord(RotWord(w)) ^ Rcon[J]
 //   AES-256: rk[J] = f(rk[J-2], rk[J-1]) with SubWord(RotWord(w)) ^ Rcon[J/2]
@@ -18,6 +21,7 @@ module aes_key_step #(
 ) (
     input  wire [127:0] rk_prev2,  // rk[J-2]; unused for AES-128
     input  wire [127:0] rk_prev1,  // rk[J-1]
+    input  wire [31:0]  sub_word,  // SubWord(rk_prev1[31:0])
     input  wire         aes256,
     output wire [127:0] rk
 );
@@ -42,19 +46,6 @@ endfunction
 localparam [7:0] RCON_128 = rcon(J);
 localparam [7:0] RCON_256 = rcon(J / 2);
 localparam       ROT_256  = (J % 2) == 0;
-
-wire [31:0] last_word = rk_prev1[31:0];
-wire [31:0] sub_word;
-
-genvar i;
-generate
-    for (i = 0; i < 4; i = i + 1) begin : g_sub
-        aes_sbox sbox_inst (
-            .a(last_word[31-8*i -: 8]),
-            .y(sub_word[31-8*i -: 8])
-        );
-    end
-endgenerate
 
 // SubWord(RotWord(w)) == RotWord(SubWord(w)): one set of S-boxes serves both
 wire [31:0] rot_sub = {sub_word[23:0], sub_word[31:24]};

@@ -13,7 +13,7 @@
 extern "C" {
 #endif
 
-enum { AES_PIPE_SIM_STATES = 2, AES_PIPE_SIM_LATENCY = 15, GF_MAC_SIM_N = 2 };
+enum { AES_PIPE_SIM_STATES = 2, AES_PIPE_SIM_LATENCY = 29, GF_MAC_SIM_N = 2 };
 
 struct aes_pipe_sim;
 
