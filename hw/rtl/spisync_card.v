@@ -763,7 +763,12 @@ esp_dispatch #(
     .core_side(core_side)
 );
 
-// the commit stage's jobs, queued when the dispatch takes them
+// the commit stage's jobs, queued when the dispatch takes them and taken at
+// each frame's first beat out of the GCM core, which never stalls. A frame
+// is at least one beat, so at most (dispatch registers + core latency, 40
+// clocks since the core's 300 MHz pipelining; 25 before) jobs wait here:
+// 64 covers it. A deeper core must keep this above its latency
+// (protocol_error reports an overflow).
 wire              cj_valid, cj_ready, cj_in_ready;
 wire [CJOB_W-1:0] cj_out;
 wire [6:0]        cj_count;
