@@ -33,9 +33,9 @@ $(BUILD)/tests/test_card: $(patsubst %.c,$(BUILD)/obj/san/%.o,tests/hw/test_card
 
 TEST_BINS += $(BUILD)/tests/test_card
 
-# make test's scoreboards: 30,000 frames a width (about 80 s each); the long
+# make test's scoreboards: 20,000 frames a width (about 70 s each); the long
 # runs are `make card-soak` (CARD_SOAK_FRAMES a width, a new seed each run).
-CARD_FRAMES ?= 30000
+CARD_FRAMES ?= 20000
 CARD_SOAK_FRAMES ?= 500000
 # SA 0 of every run has ESN and starts just below 2^32 (tests/model/traffic.c);
 # it must accept about 1,100 frames in order to cross, which 64 SAs sharing
