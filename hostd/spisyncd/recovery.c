@@ -332,9 +332,12 @@ flow_timers(struct recovery *r, struct flow *f, uint64_t now_ms)
 
 	switch (f->cls) {
 	case FLOW_NEW:
-		/* the card re-reports a continuing flow once per hold-off
-		 * (1 s); without a record by then it was one burst */
-		if (now_ms >= f->first_ms + holdoff_ms(r) + RECOVERY_GRACE_MS)
+		/* measured from the last record, as for STUCK, not from the
+		 * first: the card re-reports a flow at its first repeat after
+		 * the card hold-off, so a flow with a packet every 0.9 s is
+		 * reported every 1.8 s (0, 1.8, 3.6 s) and from the first
+		 * record it would never have one in [H, H + G) */
+		if (now_ms >= quiet)
 			flow_table_set_class(r->flows, f, FLOW_TRANSIENT,
 			    now_ms, wall);
 		break;
@@ -375,7 +378,7 @@ flow_deadline(const struct recovery *r, const struct flow *f)
 
 	switch (f->cls) {
 	case FLOW_NEW:
-		return f->first_ms + holdoff_ms(r) + RECOVERY_GRACE_MS;
+		return quiet;
 	case FLOW_TRANSIENT:
 		return f->rekey_transient ? quiet : UINT64_MAX;
 	case FLOW_STUCK:

@@ -544,6 +544,43 @@ test_stuck_in_card_time(void **state)
 	assert_string_equal(fk->calls[0].what, "notify");
 }
 
+/* A continuing flow is re-reported at its first repeat after the card's
+ * hold-off: with a packet every 0.9 s (1.1 s here, scaled to the 3 s
+ * stuck_holdoff), every 2.2 s. Its records fall at 0, 2.2, 4.4 s, none in
+ * [first + H, first + H + G) = [3, 4): counted from the first record it
+ * went NEW -> TRANSIENT -> NEW forever and was never recovered (a daemon
+ * test saw it on a loaded machine). NEW ends only after a gap of H + G
+ * since the last record, as STUCK does. */
+static void
+test_stuck_at_sparse_reports(void **state)
+{
+	struct fake *fk = *state;
+	struct flow *f;
+
+	fk->ike_sa[P_STATIC] = true;
+	miss(fk, 1, 0x4343, 0);
+	miss(fk, 1, 0x4343, 2200);
+	f = flow_of(fk, 0, 1, 0x4343);
+	/* the deadline follows the last record: 2200 + 3000 + 1000 */
+	assert_int_equal(recovery_tick(fk->r, 4000), 6200);
+	assert_int_equal(f->cls, FLOW_NEW);
+	miss(fk, 1, 0x4343, 4400);
+	assert_int_equal(f->cls, FLOW_RECOVERING);
+	assert_int_equal(fk->n_calls, 1);
+	assert_string_equal(fk->calls[0].what, "notify");
+
+	/* a gap of H + G after the last record still ends it */
+	miss(fk, 2, 0x4444, 0);
+	miss(fk, 2, 0x4444, 2000);
+	f = flow_of(fk, 0, 2, 0x4444);
+	assert_int_equal(recovery_tick(fk->r, 5999), 6000);
+	assert_int_equal(f->cls, FLOW_NEW);
+	recovery_tick(fk->r, 6000);
+	assert_int_equal(f->cls, FLOW_TRANSIENT);
+	assert_int_equal(f->class_since_ms, 6000);
+	assert_int_equal(fk->n_calls, 1);
+}
+
 static void
 test_unconfigured_never_sends(void **state)
 {
@@ -1108,6 +1145,7 @@ main(void)
 		T(test_dynamic_peer),
 		T(test_recovery_disabled),
 		T(test_stuck_in_card_time),
+		T(test_stuck_at_sparse_reports),
 		T(test_unconfigured_never_sends),
 		T(test_spoofed_flood),
 		T(test_flood_keeps_peer_flow),
