@@ -365,8 +365,8 @@ wire [63:0]   s_auth_fail = st[127:64];
 wire [63:0]   s_replay    = st[63:0];
 
 // ---------------------------------------------------------------------------
-// replay re-check (RFC 4303 A2.2 as replay_check.v does it, term for term),
-// prepared at X - 1 for the y_ frame (S, low half seq) on P.
+// replay re-check (RFC 4303 A2.2: replay_infer's terms, as replay_check
+// uses them), prepared at X - 1 for the y_ frame (S, low half seq) on P.
 //
 // At X the frame's state Q is P, or F1's record. F1's record differs from P
 // in the window only when F1 moved it (authentic, fresh, not expired), and
@@ -383,41 +383,29 @@ wire [63:0]   s_replay    = st[63:0];
 // ---------------------------------------------------------------------------
 localparam integer IDX_W = $clog2(RW);
 
-// replay_check's terms for seq against top: {inference valid, S > top,
-// S in the window, bitmap index}. "Valid" is A2.2 having a subspace, S != 0
-// and the inferred high half equal to the job's (precomputed -/+ 1 so that
-// the compare does not wait for an increment).
-function automatic [IDX_W+2:0] rc_terms(input esn, input [31:0] seq, input [31:0] seq_hi,
-                                        input [31:0] seq_hi_m1, input [31:0] seq_hi_p1,
-                                        input [63:0] top);
-    reg [31:0] th;
-    reg [32:0] diff;
-    reg        ahead, near, case_a, sel_inc, sel_dec, no_space, s_zero, hi_ok;
-    begin
-        th       = esn ? top[63:32] : 32'd0;
-        diff     = {1'b0, top[31:0]} - {1'b0, seq};
-        ahead    = diff[32];
-        near     = diff[31:IDX_W] == {(32-IDX_W){1'b0}};
-        case_a   = top[31:0] >= RW - 1;
-        sel_inc  = esn && case_a && !ahead && !near;
-        sel_dec  = esn && !case_a && ahead && near;
-        no_space = (sel_inc && th == 32'hFFFF_FFFF) || (sel_dec && th == 32'd0);
-        s_zero   = !sel_inc && !sel_dec && th == 32'd0 && seq == 32'd0;
-        hi_ok    = sel_inc ? th == seq_hi_m1 : sel_dec ? th == seq_hi_p1 : th == seq_hi;
-        rc_terms = {!no_space && !s_zero && hi_ok,
-                    sel_inc || (!sel_dec && ahead),
-                    sel_dec || (!sel_inc && !ahead && near),
-                    diff[IDX_W-1:0]};
-    end
-endfunction
+// replay_infer's terms for the y_ frame's seq against a top, with "valid"
+// also requiring the inferred high half to equal the job's (precomputed
+// -/+ 1 so that the compare does not wait for an increment)
+wire [31:0]      t1_th;
+wire             t1_inc, t1_dec, t1_space, t1_newer, t1_win;
+wire [IDX_W-1:0] t1_idx;
 
-wire [IDX_W+2:0] t1 = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, x_seq64);
-wire             t1_valid = t1[IDX_W+2];
-wire             t1_newer = t1[IDX_W+1];
-wire             t1_win   = t1[IDX_W];
-wire [IDX_W-1:0] t1_idx   = t1[IDX_W-1:0];
-wire [63:0]      s1       = x_seq64;
-wire             same_bit = y_seq64[IDX_W-1:0] == s1[IDX_W-1:0];
+replay_infer #(.W(RW)) t1_infer_inst (
+    .esn(y_esn),
+    .seq(y_seq64[31:0]),
+    .top(x_seq64),
+    .th(t1_th),
+    .sel_inc(t1_inc),
+    .sel_dec(t1_dec),
+    .valid(t1_space),
+    .newer(t1_newer),
+    .in_window(t1_win),
+    .idx(t1_idx)
+);
+
+wire t1_valid = t1_space && (t1_inc ? t1_th == hi_m1 : t1_dec ? t1_th == hi_p1 : t1_th == y_seq64[63:32]);
+wire [63:0] s1       = x_seq64;
+wire        same_bit = y_seq64[IDX_W-1:0] == s1[IDX_W-1:0];
 
 // g_v[0]: on the sources; g_v[1]: on a fresh record (top 0, no bit set)
 wire [IDX_W-1:0] tp_idx;
@@ -427,28 +415,45 @@ generate
     for (gv = 0; gv < 2; gv = gv + 1) begin : g_v
         wire [63:0]      top = (gv == 0) ? p_top : 64'd0;
         wire             bit_p = (gv == 0) ? tp_bit : 1'b0;
-        wire [IDX_W+2:0] tp = rc_terms(y_esn, y_seq64[31:0], y_seq64[63:32], hi_m1, hi_p1, top);
-        wire             tp_valid = tp[IDX_W+2];
-        wire             tp_newer = tp[IDX_W+1];
-        wire             tp_win   = tp[IDX_W];
+        wire [31:0]      tp_th;
+        wire             tp_inc, tp_dec, tp_space, tp_newer, tp_win;
+        wire [IDX_W-1:0] tp_i;
 
-        // S1 > T and S1 - T >= W, as replay_update.v decides them
-        wire [32:0] k_d      = {1'b0, s1[31:0]} - {1'b0, top[31:0]};
-        wire        k_hi_eq  = s1[63:32] == top[63:32];
-        wire        k_hi_gt  = s1[63:32] > top[63:32];
-        wire        k_hi_one = s1[63:32] == top[63:32] + 32'd1;
-        wire        k_newer  = k_hi_gt || (k_hi_eq && !k_d[32] && k_d[31:0] != 32'd0);
-        wire        k_far    = !(k_hi_eq || (k_hi_one && k_d[32])) || k_d[31:IDX_W] != {(32-IDX_W){1'b0}};
-        wire        k_kept   = !k_far && t1_idx >= k_d[IDX_W-1:0];          // i >= K
+        replay_infer #(.W(RW)) tp_infer_inst (
+            .esn(y_esn),
+            .seq(y_seq64[31:0]),
+            .top(top),
+            .th(tp_th),
+            .sel_inc(tp_inc),
+            .sel_dec(tp_dec),
+            .valid(tp_space),
+            .newer(tp_newer),
+            .in_window(tp_win),
+            .idx(tp_i)
+        );
+        wire tp_valid = tp_space && (tp_inc ? tp_th == hi_m1 : tp_dec ? tp_th == hi_p1 : tp_th == y_seq64[63:32]);
+
+        // how replay_update moves the window from top to S1
+        wire             k_newer, k_far;
+        wire [IDX_W-1:0] k_slide;
+
+        replay_order #(.W(RW)) k_order_inst (
+            .s(s1),
+            .top(top),
+            .newer(k_newer),
+            .beyond(k_far),
+            .slide(k_slide)
+        );
+        wire        k_kept   = !k_far && t1_idx >= k_slide;                 // i >= K
         wire        t1_bit   = t1_idx == {IDX_W{1'b0}} || (k_kept && bit_p);
 
         wire ok_p = tp_valid && (tp_newer || (tp_win && !bit_p));
         wire ok_q = k_newer ? t1_valid && (t1_newer || (t1_win && !t1_bit))
                   :           tp_valid && (tp_newer || (tp_win && !bit_p && !same_bit));
         if (gv == 0) begin : g_idx
-            assign tp_idx = tp[IDX_W-1:0];
+            assign tp_idx = tp_i;
         end else begin : g_noidx
-            wire unused_idx = &tp[IDX_W-1:0];
+            wire unused_idx = &tp_i;
         end
     end
 endgenerate

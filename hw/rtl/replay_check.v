@@ -1,8 +1,9 @@
 // spisync -- anti-replay check of one ESP packet against its SA's window
 // (RFC 4303 3.4.3 and Appendix A2.2; docs/datapath.md section 4).
 //
-// Combinational: the card registers the SA state and the sequence number
-// before it and the verdict after it.
+// Combinational: a reader registers the SA state and the sequence number
+// before it and the verdict after it. The A2.2 terms come from replay_infer
+// (which esp_commit uses as well); this adds the bitmap lookup.
 //
 // Everything hangs off one 32-bit subtraction d = Tl - seq (mod 2^32) and
 // its borrow, instead of forming S and comparing 64-bit numbers:
@@ -33,31 +34,25 @@ module replay_check #(
 
 localparam integer IDX_W = $clog2(W);
 
-// the high half is never trusted without ESN, so a stale Th cannot leak in
-wire [31:0] th = esn ? top[63:32] : 32'd0;
-wire [31:0] tl = top[31:0];
+wire [31:0]      th;
+wire             sel_inc, sel_dec, valid, newer, in_window;
+wire [IDX_W-1:0] idx;
 
-wire [32:0] diff   = {1'b0, tl} - {1'b0, seq};
-wire        ahead  = diff[32];               // seq > Tl
-wire        near   = diff[31:IDX_W] == {(32-IDX_W){1'b0}};  // d < W
-wire        case_a = tl >= W - 1;
+replay_infer #(.W(W)) infer_inst (
+    .esn(esn),
+    .seq(seq),
+    .top(top),
+    .th(th),
+    .sel_inc(sel_inc),
+    .sel_dec(sel_dec),
+    .valid(valid),
+    .newer(newer),
+    .in_window(in_window),
+    .idx(idx)
+);
 
-// which subspace A2.2 puts seq in: Th + 1, Th - 1, or Th otherwise
-wire sel_inc = esn && case_a && !ahead && !near;
-wire sel_dec = esn && !case_a && ahead && near;
-
-wire [31:0] sh = sel_inc ? th + 32'd1 : (sel_dec ? th - 32'd1 : th);
-assign s = {sh, seq};
-
-// A2.2 has no subspace before the SA's start or after the last one
-wire no_space = (sel_inc && th == 32'hFFFF_FFFF) || (sel_dec && th == 32'd0);
-wire s_zero   = !sel_inc && !sel_dec && th == 32'd0 && seq == 32'd0;
-
-wire           newer  = sel_inc || (!sel_dec && ahead);
-wire           in_window = sel_dec || (!sel_inc && !ahead && near);
-wire [IDX_W-1:0] idx  = diff[IDX_W-1:0];
-
-assign ok = !no_space && !s_zero && (newer || (in_window && !bitmap[idx]));
+assign s  = {sel_inc ? th + 32'd1 : (sel_dec ? th - 32'd1 : th), seq};
+assign ok = valid && (newer || (in_window && !bitmap[idx]));
 
 endmodule
 

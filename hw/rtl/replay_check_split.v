@@ -124,21 +124,25 @@ end
 // ---------------------------------------------------------------------------
 // clock B
 // ---------------------------------------------------------------------------
-// which subspace A2.2 puts seq in: Th + 1, Th - 1, or Th otherwise
-wire sel_inc = b_esn && b_case_a && !b_ahead && !b_near;
-wire sel_dec = b_esn && !b_case_a && b_ahead && b_near;
+wire sel_inc, sel_dec, valid, newer, in_window;
 
-assign s = {sel_inc ? b_th_inc : (sel_dec ? b_th_dec : b_th), b_seq};
+replay_space space_inst (
+    .esn(b_esn),
+    .ahead(b_ahead),
+    .in_reach(b_near),
+    .case_a(b_case_a),
+    .th_zero(b_th_zero),
+    .th_max(b_th_max),
+    .seq_zero(b_seq_zero),
+    .sel_inc(sel_inc),
+    .sel_dec(sel_dec),
+    .valid(valid),
+    .newer(newer),
+    .in_window(in_window)
+);
 
-// A2.2 has no subspace before the SA's start or after the last one
-wire no_space  = (sel_inc && b_th_max) || (sel_dec && b_th_zero);
-wire s_zero    = !sel_inc && !sel_dec && b_th_zero && b_seq_zero;
-wire newer     = sel_inc || (!sel_dec && b_ahead);
-wire in_window = sel_dec || (!sel_inc && !b_ahead && b_near);
-
-// newer and in_window never hold together: ok is newer, or in the window
-// with the bit clear
-assign ok = !no_space && !s_zero && (newer || (in_window && !b_cand[b_idx_hi]));
+assign s  = {sel_inc ? b_th_inc : (sel_dec ? b_th_dec : b_th), b_seq};
+assign ok = valid && (newer || (in_window && !b_cand[b_idx_hi]));
 
 endmodule
 

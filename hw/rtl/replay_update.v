@@ -31,27 +31,22 @@ module replay_update #(
 
 localparam integer IDX_W = $clog2(W);
 
-// S > T and S - T >= W from 32-bit halves side by side rather than one
-// 64-bit carry chain: with Sh - Th = 0 the distance is Sl - Tl; with
-// Sh - Th = 1 it is 2^32 + Sl - Tl, which is Sl - Tl mod 2^32 when that
-// borrows and at least 2^32 otherwise; with Sh - Th >= 2 it is far anyway.
-wire [31:0] sh = s[63:32];
-wire [31:0] th = top[63:32];
-wire [32:0] lo_d  = {1'b0, s[31:0]} - {1'b0, top[31:0]};
-wire        lo_b  = lo_d[32];                                       // Sl < Tl
-wire        lo_gt = !lo_b && lo_d[31:0] != 32'd0;                   // Sl > Tl
-wire        lo_far = lo_d[31:IDX_W] != {(32-IDX_W){1'b0}};          // Sl - Tl mod 2^32 >= W
-wire        hi_eq = sh == th;
-wire        hi_gt = sh > th;
-wire        hi_one = sh == th + 32'd1;
+wire [IDX_W-1:0] shift;
 
 // (* keep *) pins the structure below: the compare and the shift levels
 // end in nets of their own, so synthesis cannot pull the late compare into
 // the early mux levels (ABC sees carry-chain outputs as arriving at zero).
-(* keep *) wire newer = hi_gt || (hi_eq && lo_gt);
-(* keep *) wire far   = !(hi_eq || (hi_one && lo_b)) || lo_far;     // S - T >= W (when newer)
+(* keep *) wire newer;
+(* keep *) wire far;                       // S - T >= W (when newer)
 
-wire [IDX_W-1:0] shift = lo_d[IDX_W-1:0];
+replay_order #(.W(W)) order_inst (
+    .s(s),
+    .top(top),
+    .newer(newer),
+    .beyond(far),
+    .slide(shift)
+);
+
 wire [IDX_W-1:0] back  = top[IDX_W-1:0] - s[IDX_W-1:0];
 
 // radix-4 shifter: level m shifts by shift[2m+1:2m] * 4^m, one LUT6 (4:1
