@@ -58,8 +58,10 @@ TEST_CMDS += "spisync-sim replay of a generated pcap through the card (both widt
 	"tests/sim/replay_smoke.sh $(BUILD)/bin/spisync-sim $(BUILD)/tests/mkpcap"
 
 .PHONY: card-soak
-card-soak: deps $(BUILD)/tests/test_card
+card-soak: deps $(BUILD)/tests/test_card $(BUILD)/tests/test_events
 	@tools/run-tests.sh \
+		"miss events flood, 512 bits: $(EVENTS_SOAK_FLOOD) random-SPI frames" \
+		"$(BUILD)/tests/test_events --width 512 --only flood --flood $(EVENTS_SOAK_FLOOD) $(if $(SEED),--seed $(SEED),)" \
 		"card soak, 512 bits: $(CARD_SOAK_FRAMES) random frames vs the golden model" \
 		"$(BUILD)/tests/test_card --width 512 --frames $(CARD_SOAK_FRAMES) $(if $(SEED),--seed $(SEED),)" \
 		"card soak, 128 bits: $(CARD_SOAK_FRAMES) random frames vs the golden model" \

@@ -119,11 +119,12 @@ cpu-test: $(BUILD)/tests/test_cpu_isa $(BUILD)/tests/test_cpu_arb
 # the firmware in ctl_cpu's ROM: one 32-bit word a line for $readmemh, from
 # the ELF's loaded image (.text, .rodata, .data's image; from address 0)
 # ---------------------------------------------------------------------------
-FW_HEX := $(BUILD)/firmware/spisync-fw.hex
+FW_HEX     := $(BUILD)/firmware/spisync-fw.hex
+FW_HEX_T64 := $(BUILD)/firmware/spisync-fw-t64.hex
 FW_OBJCOPY = $(FW_CROSS)objcopy
 
 # (mk/firmware.mk comes after this file: its FW_ELF is not set yet here)
-$(FW_HEX): $(BUILD)/firmware/spisync-fw.elf mk/cpu.mk
+$(FW_HEX) $(FW_HEX_T64): $(BUILD)/firmware/%.hex: $(BUILD)/firmware/%.elf mk/cpu.mk
 	$(FW_OBJCOPY) -O binary -j .text -j .rodata -j .data $< $@.bin
 	truncate -s %4 $@.bin
 	od -An -v -tx4 -w4 $@.bin | tr -d ' ' >$@.tmp
