@@ -38,7 +38,7 @@ VL_CXXFLAGS  := -std=c++17 -O2 -I$(VL_INC) -I$(VL_INC)/vltstd -faligned-new \
 # keep the Verilator stamps and glue objects pattern rules build on the way
 .SECONDARY:
 
-.PHONY: all deps test lint synth bench demo clean help rtl-lint check-vectors \
+.PHONY: all deps test test-bins test-run lint synth bench demo clean help rtl-lint check-vectors \
         test-gcm gen test-gcm-lanes
 
 help:
@@ -175,9 +175,21 @@ synth: deps
 
 SEED_ARG := $(if $(SEED),--seed $(SEED),)
 
-# The GCM core's synthesis (10 minutes on one core) runs in the background
-# ("&", tools/run-tests.sh) beside the rest, one configuration after the other.
-test: deps $(TEST_BINS)
+# `make test`: the packages, then the build in a sub-make (it reads this file
+# again, with the tools deps may just have installed, and runs JOBS recipes
+# side by side: a Verilator front end or a host compile beside a model's C++
+# compiles), then the suite in another (serial: the suite's timings are its
+# own). The GCM core's synthesis (10 minutes on one core) runs in the
+# background ("&", tools/run-tests.sh) beside the rest.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+test: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) test-bins
+	@$(MAKE) --no-print-directory test-run
+
+test-bins: $(TEST_BINS)
+
+test-run: $(TEST_BINS)
 	@tools/run-tests.sh \
 		"&synthesis LANES=1 and 4 (Yosys xcup, no latches)" "SYNTH_JOBS=1 tools/synth.sh $(BUILD)/synth 1 4" \
 		"generated files match hw/spec/spisync.toml" "python3 hw/tools/gen_spec.py --check $(SPEC) $(GEN_OUTS)" \
