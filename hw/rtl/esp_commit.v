@@ -11,18 +11,32 @@
 // Timing per frame, from its last beat out of the core (clock L), with
 // D = max(2, PAD_LAT):
 //   L      the padding check sees the beat; the job is latched
-//   X - 2  the SA's state record is read
-//   X - 1  the replay re-check's wide part (bitmap lookup, A2.2 inference)
-//          on the state without the previous frame's decision, for both
-//          outcomes of that decision ("the state", "replay re-check" below)
-//   X = L + D: decide: ICV, exact replay re-check, lifetime, padding, next
-//          header; new state record registered; the last payload beat (the
-//          payload is delayed D clocks) and the verdict go to the egress
+//   X - 2  the SA's state record is read; the re-check's terms of S
+//          against the previous frame's S1 (job against job) registered
+//   X - 1  the replay re-check's wide part on the state without the
+//          previous frame's decision, for both outcomes of that decision
+//          ("the state", "replay re-check" below): the bitmap lookup,
+//          registered as it leaves the 1024:1 select, and A2.2's verdicts
+//          for both values of that bit, each formed for the four values of
+//          the two flags out of the carry chain T - S, which pick last
+//   X = L + D: decide: ICV, exact replay re-check (one LUT on registers),
+//          lifetime, padding, next header; new state record registered;
+//          the last payload beat (the payload is delayed D clocks) and the
+//          verdict go to the egress
 //   X + 1  state record written; drop counted
 //   X + 2  egress reports whether a kept frame fit: outcome or TAIL_DROP
 // A frame may end every clock, and several in a row may belong to one SA,
 // so the read at X - 2 can miss the three previous frames' updates: those are
 // forwarded from the last three decisions (newest first).
+//
+// Timing (Yosys sta, xcup cell delays, BYTES = 64): worst path 5,709 ps
+// (6,266 before the verdicts were formed per bit and per late flag and the
+// terms of S against S1 a clock early), at X - 1: the read record's source
+// select (p_use_rd, p_raw) -> replay_order's S1 - T carry chain -> k_far,
+// k_kept -> ok_q's cofactors (cf_u) -> the select by the T - S flags ->
+// ok_u_q. Every other endpoint ends below 5.44 ns, all but fewer than 160
+// below 4.87 ns; the forwards' masks are synchronous resets (FDRE R): as AND
+// gates into D, as before, over 300 endpoints ended at 5.13-5.42 ns.
 
 `resetall
 `timescale 1ns / 1ps
@@ -225,7 +239,9 @@ wire [7:0]  r_gen   = fin_r[JOB_W-25 -: 8];
 wire [31:0] r_seq_hi = fin_r[JOB_W-34 -: 32];
 assign st_rd_en    = fin_r[FIN_W-1] && r_index != 16'hFFFF;
 assign st_rd_index = r_index;
-wire unused_fin_r = &{fin_r[FIN_W-2:JOB_W-8], fin_r[JOB_W-33], fin_r[JOB_W-66:0]};
+wire        r_esn    = fin_r[JOB_W-33];
+wire [31:0] r_seq_lo = fin_r[JOB_W-66 -: 32];
+wire unused_fin_r = &{fin_r[FIN_W-2:JOB_W-8], fin_r[JOB_W-98:0]};
 
 // X - 1: the frame whose state is being prepared (y_), one clock before its X
 wire [FIN_W-1:0] fin_y = fin[D-1];
@@ -324,9 +340,16 @@ wire            r_use3  = !rst && !r_stale && !r_hit2 && r_hit3 && wb1_data[SW-1
 reg [SW-1:0]    pfwd2, pfwd3;
 reg             p_use_rd;                   // none of F1..F3 holds this frame's SA
 reg [31:0]      hi_m1, hi_p1;               // the y_ frame's seq64[63:32] -/+ 1
+// the masks as synchronous resets (FDRE R), off the decision's path to D
 always @(posedge clk) begin
-    pfwd2    <= {SW{r_use2}} & d_state;
-    pfwd3    <= {SW{r_use3}} & wb1_data;
+    pfwd2    <= d_state;
+    pfwd3    <= wb1_data;
+    if (!r_use2) begin
+        pfwd2 <= {SW{1'b0}};
+    end
+    if (!r_use3) begin
+        pfwd3 <= {SW{1'b0}};
+    end
     p_use_rd <= rst || (!r_stale && !r_hit2 && !r_hit3);
     hi_m1    <= r_seq_hi - 32'd1;
     hi_p1    <= r_seq_hi + 32'd1;
@@ -346,11 +369,15 @@ wire unused_p_raw = &{p_raw[SW-1 -: 8], p_raw[SW-73-RW:0]};
 
 wire y_hit1 = x_decide && d_write_e && x_index == y_index && x_gen == y_gen;
 reg [SW-1:0] fwd1, p_q;
-reg          use1;                          // Q is F1's record
 always @(posedge clk) begin
-    fwd1 <= {SW{!rst && y_hit1}} & d_state;
-    p_q  <= {SW{!y_hit1}} & p_st;
-    use1 <= !rst && y_hit1;
+    fwd1 <= d_state;
+    p_q  <= p_st;
+    if (rst || !y_hit1) begin
+        fwd1 <= {SW{1'b0}};
+    end
+    if (y_hit1) begin
+        p_q <= {SW{1'b0}};
+    end
 end
 wire [SW-1:0] st = fwd1 | p_q;
 wire unused_st_gen = &st[SW-1 -: 8];     // replaced by this frame's gen
@@ -379,59 +406,71 @@ wire [63:0]   s_replay    = st[63:0];
 //     K >= W. Its bit i = S1 - S mod W is 1 for i = 0, else P's bit i - K
 //     when K < W and i >= K, and i - K = T - S mod W: P's bit again.
 // So both verdicts need only P's one looked-up bit and compares against P's
-// top; both are registered, and X picks one by whether F1 moved the window.
+// top. Both are formed for both values of that bit and registered beside
+// the bit; X picks by the bit and by whether F1 moved the window.
 // ---------------------------------------------------------------------------
 localparam integer IDX_W = $clog2(RW);
 
-// replay_infer's terms for the y_ frame's seq against a top, with "valid"
-// also requiring the inferred high half to equal the job's (precomputed
-// -/+ 1 so that the compare does not wait for an increment)
+// replay_infer's terms for the y_ frame's seq against S1, with "valid" also
+// requiring the inferred high half to equal the job's: job against job, so
+// formed a clock earlier (X - 2), on the frames at fin_r and fin_y, which
+// move to fin_y and fin_x unconditionally
 wire [31:0]      t1_th;
-wire             t1_inc, t1_dec, t1_space, t1_newer, t1_win;
-wire [IDX_W-1:0] t1_idx;
+wire             t1_inc, t1_dec, t1_space, t1_nw, t1_in;
+wire [IDX_W-1:0] t1_i;
 
 replay_infer #(.W(RW)) t1_infer_inst (
-    .esn(y_esn),
-    .seq(y_seq64[31:0]),
-    .top(x_seq64),
+    .esn(r_esn),
+    .seq(r_seq_lo),
+    .top(y_seq64),
     .th(t1_th),
     .sel_inc(t1_inc),
     .sel_dec(t1_dec),
     .valid(t1_space),
-    .newer(t1_newer),
-    .in_window(t1_win),
-    .idx(t1_idx)
+    .newer(t1_nw),
+    .in_window(t1_in),
+    .idx(t1_i)
 );
 
-wire t1_valid = t1_space && (t1_inc ? t1_th == hi_m1 : t1_dec ? t1_th == hi_p1 : t1_th == y_seq64[63:32]);
+reg              t1_valid, t1_newer, t1_win, same_bit;
+reg [IDX_W-1:0]  t1_idx;
+always @(posedge clk) begin
+    t1_valid <= t1_space && (t1_inc ? t1_th == r_seq_hi - 32'd1
+                          : t1_dec ? t1_th == r_seq_hi + 32'd1 : t1_th == r_seq_hi);
+    t1_newer <= t1_nw;
+    t1_win   <= t1_in;
+    t1_idx   <= t1_i;
+    same_bit <= r_seq_lo[IDX_W-1:0] == y_seq64[IDX_W-1:0];
+end
 wire [63:0] s1       = x_seq64;
-wire        same_bit = y_seq64[IDX_W-1:0] == s1[IDX_W-1:0];
 
-// g_v[0]: on the sources; g_v[1]: on a fresh record (top 0, no bit set)
+// g_v[0]: on the sources; g_v[1]: on a fresh record (top 0, no bit set).
+// replay_infer's flags are spelled out here because two of them, S ahead of
+// Tl and Tl - S < W, come out of a 33-bit carry chain on the state just
+// read, late: the verdicts are formed for all four values of those two
+// (replay_space decides each), and the two select one at the very end.
+// (* keep *) pins that structure: ABC sees the carry chain's outputs as
+// arriving at zero and would otherwise pull them into the first levels.
 wire [IDX_W-1:0] tp_idx;
 wire             tp_bit = p_bitmap[tp_idx];
-genvar gv;
+genvar gv, gb, gk;
 generate
     for (gv = 0; gv < 2; gv = gv + 1) begin : g_v
         wire [63:0]      top = (gv == 0) ? p_top : 64'd0;
-        wire             bit_p = (gv == 0) ? tp_bit : 1'b0;
-        wire [31:0]      tp_th;
-        wire             tp_inc, tp_dec, tp_space, tp_newer, tp_win;
-        wire [IDX_W-1:0] tp_i;
-
-        replay_infer #(.W(RW)) tp_infer_inst (
-            .esn(y_esn),
-            .seq(y_seq64[31:0]),
-            .top(top),
-            .th(tp_th),
-            .sel_inc(tp_inc),
-            .sel_dec(tp_dec),
-            .valid(tp_space),
-            .newer(tp_newer),
-            .in_window(tp_win),
-            .idx(tp_i)
-        );
-        wire tp_valid = tp_space && (tp_inc ? tp_th == hi_m1 : tp_dec ? tp_th == hi_p1 : tp_th == y_seq64[63:32]);
+        wire [31:0]      th  = y_esn ? top[63:32] : 32'd0;
+        wire [31:0]      tl  = top[31:0];
+        wire [32:0]      diff = {1'b0, tl} - {1'b0, y_seq64[31:0]};
+        (* keep *) wire  ahead    = diff[32];
+        (* keep *) wire  in_reach = diff[31:IDX_W] == {(32-IDX_W){1'b0}};
+        wire [IDX_W-1:0] idx      = diff[IDX_W-1:0];
+        wire             case_a   = tl >= RW - 1;
+        wire             th_zero  = th == 32'd0;
+        wire             th_max   = th == 32'hFFFF_FFFF;
+        wire             seq_zero = y_seq64[31:0] == 32'd0;
+        // "valid" also requires the inferred high half to equal the job's
+        wire             eq_m1 = th == hi_m1;
+        wire             eq_p1 = th == hi_p1;
+        wire             eq_0  = th == y_seq64[63:32];
 
         // how replay_update moves the window from top to S1
         wire             k_newer, k_far;
@@ -445,29 +484,69 @@ generate
             .slide(k_slide)
         );
         wire        k_kept   = !k_far && t1_idx >= k_slide;                 // i >= K
-        wire        t1_bit   = t1_idx == {IDX_W{1'b0}} || (k_kept && bit_p);
 
-        wire ok_p = tp_valid && (tp_newer || (tp_win && !bit_p));
-        wire ok_q = k_newer ? t1_valid && (t1_newer || (t1_win && !t1_bit))
-                  :           tp_valid && (tp_newer || (tp_win && !bit_p && !same_bit));
+        // cp/cq[4 * b + 2 * ahead + in_reach]: ok_p and ok_q for P's
+        // looked-up bit b (the lookup is registered as it comes out of the
+        // select, and X picks) and for each value of the two late flags
+        wire [7:0] cp, cq;
+        for (gk = 0; gk < 4; gk = gk + 1) begin : g_k
+            wire k_inc, k_dec, k_space, k_nw, k_win;
+            replay_space space_inst (
+                .esn(y_esn),
+                .ahead(gk >= 2),
+                .in_reach((gk % 2) == 1),
+                .case_a(case_a),
+                .th_zero(th_zero),
+                .th_max(th_max),
+                .seq_zero(seq_zero),
+                .sel_inc(k_inc),
+                .sel_dec(k_dec),
+                .valid(k_space),
+                .newer(k_nw),
+                .in_window(k_win)
+            );
+            wire k_valid = k_space && (k_inc ? eq_m1 : k_dec ? eq_p1 : eq_0);
+            for (gb = 0; gb < 2; gb = gb + 1) begin : g_b
+                wire bit_b  = (gv == 0) && gb == 1;
+                wire t1_bit = t1_idx == {IDX_W{1'b0}} || (k_kept && bit_b);
+                assign cp[4 * gb + gk] = k_valid && (k_nw || (k_win && !bit_b));
+                assign cq[4 * gb + gk] = k_newer ? t1_valid && (t1_newer || (t1_win && !t1_bit))
+                                       :           k_valid && (k_nw || (k_win && !bit_b && !same_bit));
+            end
+        end
+        wire [1:0] sel_k = {ahead, in_reach};
+        wire [1:0] ok_p  = {cp[{1'b1, sel_k}], cp[{1'b0, sel_k}]};
+        wire [1:0] ok_q  = {cq[{1'b1, sel_k}], cq[{1'b0, sel_k}]};
         if (gv == 0) begin : g_idx
-            assign tp_idx = tp_i;
+            assign tp_idx = idx;
+            wire unused_ok = &{ok_p, ok_q};
         end else begin : g_noidx
-            wire unused_idx = &tp_i;
+            wire unused_idx = &idx;
         end
     end
 endgenerate
 
-wire ok_p = p_fresh ? g_v[1].ok_p : g_v[0].ok_p;
-wire ok_q = p_fresh ? g_v[1].ok_q : g_v[0].ok_q;
+// the fresh record's verdicts (job values only, early) and, when Q is F1's
+// record (y_hit1, known now), ok_q in place of ok_p are folded into the
+// cofactors before the late select; X then picks by whether F1 moved the
+// window (moved1, F1's decision): ok_u is ok_q when Q is F1's record, else
+// ok_p
+(* keep *) wire [7:0] cf_p = p_fresh ? {{4{g_v[1].ok_p[1]}}, {4{g_v[1].ok_p[0]}}} : g_v[0].cp;
+wire [7:0]            cf_q = p_fresh ? {{4{g_v[1].ok_q[1]}}, {4{g_v[1].ok_q[0]}}} : g_v[0].cq;
+(* keep *) wire [7:0] cf_u = (!rst && y_hit1) ? cf_q : cf_p;
+wire [1:0] sel_p = g_v[0].sel_k;
+wire [1:0] ok_p  = {cf_p[{1'b1, sel_p}], cf_p[{1'b0, sel_p}]};
+wire [1:0] ok_u  = {cf_u[{1'b1, sel_p}], cf_u[{1'b0, sel_p}]};
 
-reg ok_p_q, ok_q_q, moved1;
+reg [1:0] ok_p_q, ok_u_q;
+reg       bit_q, moved1;
 always @(posedge clk) begin
     ok_p_q <= ok_p;
-    ok_q_q <= ok_q;
+    ok_u_q <= ok_u;
+    bit_q  <= tp_bit;
 end
 
-wire replay_ok   = (use1 && moved1) ? ok_q_q : ok_p_q;
+wire replay_ok   = moved1 ? ok_u_q[bit_q] : ok_p_q[bit_q];
 
 // lifetime in bytes: s_bytes + ct > hard in 64 bits (the sum wraps), as
 // compares of s_bytes against job values registered at X - 1: with
@@ -739,7 +818,7 @@ always @(posedge clk) begin
     sa_ev_rec   <= sa_ev;
 
     wb1_valid <= x_decide && d_write_e;
-    // F1's window moved, for the next frame's replay verdict (used with use1)
+    // F1's window moved, for the next frame's replay verdict (see ok_u_q)
     moved1    <= crypto && x_auth_ok && replay_ok && !expired;
     wb1_index <= x_index;
     wb1_data  <= d_state;
