@@ -4,7 +4,7 @@
 #   make build/tests/test_replay && build/tests/test_replay [--seed N]
 
 REPLAY_RTL := hw/rtl/replay_check.v hw/rtl/replay_check_split.v hw/rtl/replay_update.v \
-              hw/rtl/replay_infer.v hw/rtl/replay_space.v hw/rtl/replay_order.v
+              hw/rtl/replay_infer.v hw/rtl/replay_flags.v hw/rtl/replay_space.v hw/rtl/replay_order.v
 PAD_RTL    := hw/rtl/esp_pad_check.v
 REPLAY_PACKETS ?= 500000
 PAD_PACKETS    ?= 200000

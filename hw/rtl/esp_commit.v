@@ -445,10 +445,11 @@ end
 wire [63:0] s1       = x_seq64;
 
 // g_v[0]: on the sources; g_v[1]: on a fresh record (top 0, no bit set).
-// replay_infer's flags are spelled out here because two of them, S ahead of
-// Tl and Tl - S < W, come out of a 33-bit carry chain on the state just
-// read, late: the verdicts are formed for all four values of those two
-// (replay_space decides each), and the two select one at the very end.
+// replay_flags' and replay_space's halves of replay_infer are taken apart
+// here because two of the flags, S ahead of Tl and Tl - S < W, come out of a
+// 33-bit carry chain on the state just read, late: the verdicts are formed
+// for all four values of those two (replay_space decides each), and the two
+// select one at the very end.
 // (* keep *) pins that structure: ABC sees the carry chain's outputs as
 // arriving at zero and would otherwise pull them into the first levels.
 wire [IDX_W-1:0] tp_idx;
@@ -457,16 +458,25 @@ genvar gv, gb, gk;
 generate
     for (gv = 0; gv < 2; gv = gv + 1) begin : g_v
         wire [63:0]      top = (gv == 0) ? p_top : 64'd0;
-        wire [31:0]      th  = y_esn ? top[63:32] : 32'd0;
-        wire [31:0]      tl  = top[31:0];
-        wire [32:0]      diff = {1'b0, tl} - {1'b0, y_seq64[31:0]};
-        (* keep *) wire  ahead    = diff[32];
-        (* keep *) wire  in_reach = diff[31:IDX_W] == {(32-IDX_W){1'b0}};
-        wire [IDX_W-1:0] idx      = diff[IDX_W-1:0];
-        wire             case_a   = tl >= RW - 1;
-        wire             th_zero  = th == 32'd0;
-        wire             th_max   = th == 32'hFFFF_FFFF;
-        wire             seq_zero = y_seq64[31:0] == 32'd0;
+        wire [31:0]      th;
+        (* keep *) wire  ahead;
+        (* keep *) wire  in_reach;
+        wire [IDX_W-1:0] idx;
+        wire             case_a, th_zero, th_max, seq_zero;
+
+        replay_flags #(.W(RW)) flags_inst (
+            .esn(y_esn),
+            .seq(y_seq64[31:0]),
+            .top(top),
+            .th(th),
+            .ahead(ahead),
+            .in_reach(in_reach),
+            .case_a(case_a),
+            .th_zero(th_zero),
+            .th_max(th_max),
+            .seq_zero(seq_zero),
+            .idx(idx)
+        );
         // "valid" also requires the inferred high half to equal the job's
         wire             eq_m1 = th == hi_m1;
         wire             eq_p1 = th == hi_p1;

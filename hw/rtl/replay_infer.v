@@ -1,8 +1,8 @@
 // spisync -- RFC 4303 Appendix A2.2 for one packet against the SA's window
 // top, in one combinational block: the inferred high half and where S lands
-// (replay_space decides from the flags formed here). replay_check adds the
-// bitmap lookup; esp_commit uses these terms for candidate states formed a
-// clock before it decides. The arithmetic is explained in replay_check's
+// (replay_flags forms the flags, replay_space decides from them). replay_check adds the
+// bitmap lookup; esp_commit uses it for the terms of S against the previous
+// frame's S. The arithmetic is explained in replay_check's
 // header.
 
 `resetall
@@ -25,23 +25,30 @@ module replay_infer #(
     output wire [$clog2(W)-1:0] idx         // T - S when in_window: the bitmap index
 );
 
-localparam integer IDX_W = $clog2(W);
+wire ahead, in_reach, case_a, th_zero, th_max, seq_zero;
 
-// the high half is never trusted without ESN, so a stale Th cannot leak in
-assign th = esn ? top[63:32] : 32'd0;
-wire [31:0] tl = top[31:0];
-
-wire [32:0] diff = {1'b0, tl} - {1'b0, seq};
-assign idx = diff[IDX_W-1:0];
+replay_flags #(.W(W)) flags_inst (
+    .esn(esn),
+    .seq(seq),
+    .top(top),
+    .th(th),
+    .ahead(ahead),
+    .in_reach(in_reach),
+    .case_a(case_a),
+    .th_zero(th_zero),
+    .th_max(th_max),
+    .seq_zero(seq_zero),
+    .idx(idx)
+);
 
 replay_space space_inst (
     .esn(esn),
-    .ahead(diff[32]),
-    .in_reach(diff[31:IDX_W] == {(32-IDX_W){1'b0}}),
-    .case_a(tl >= W - 1),
-    .th_zero(th == 32'd0),
-    .th_max(th == 32'hFFFF_FFFF),
-    .seq_zero(seq == 32'd0),
+    .ahead(ahead),
+    .in_reach(in_reach),
+    .case_a(case_a),
+    .th_zero(th_zero),
+    .th_max(th_max),
+    .seq_zero(seq_zero),
     .sel_inc(sel_inc),
     .sel_dec(sel_dec),
     .valid(valid),
