@@ -340,6 +340,9 @@ wire            r_use3  = !rst && !r_stale && !r_hit2 && r_hit3 && wb1_data[SW-1
 reg [SW-1:0]    pfwd2, pfwd3;
 reg             p_use_rd;                   // none of F1..F3 holds this frame's SA
 reg [31:0]      hi_m1, hi_p1;               // the y_ frame's seq64[63:32] -/+ 1
+// the r_ frame's, for its terms against S1 now and, registered, for X - 1's
+wire [31:0]     r_hi_m1 = r_seq_hi - 32'd1;
+wire [31:0]     r_hi_p1 = r_seq_hi + 32'd1;
 // the masks as synchronous resets (FDRE R), off the decision's path to D
 always @(posedge clk) begin
     pfwd2    <= d_state;
@@ -351,8 +354,8 @@ always @(posedge clk) begin
         pfwd3 <= {SW{1'b0}};
     end
     p_use_rd <= rst || (!r_stale && !r_hit2 && !r_hit3);
-    hi_m1    <= r_seq_hi - 32'd1;
-    hi_p1    <= r_seq_hi + 32'd1;
+    hi_m1    <= r_hi_m1;
+    hi_p1    <= r_hi_p1;
 end
 
 // at X - 1: P for the y_ frame; x_ is F1, deciding now
@@ -392,8 +395,9 @@ wire [63:0]   s_auth_fail = st[127:64];
 wire [63:0]   s_replay    = st[63:0];
 
 // ---------------------------------------------------------------------------
-// replay re-check (RFC 4303 A2.2: replay_infer's terms, as replay_check
-// uses them), prepared at X - 1 for the y_ frame (S, low half seq) on P.
+// replay re-check (RFC 4303 A2.2: replay_flags' flags decided by
+// replay_space, as replay_infer does), prepared at X - 1 for the y_ frame
+// (S, low half seq) on P.
 //
 // At X the frame's state Q is P, or F1's record. F1's record differs from P
 // in the window only when F1 moved it (authentic, fresh, not expired), and
@@ -435,8 +439,7 @@ replay_infer #(.W(RW)) t1_infer_inst (
 reg              t1_valid, t1_newer, t1_win, same_bit;
 reg [IDX_W-1:0]  t1_idx;
 always @(posedge clk) begin
-    t1_valid <= t1_space && (t1_inc ? t1_th == r_seq_hi - 32'd1
-                          : t1_dec ? t1_th == r_seq_hi + 32'd1 : t1_th == r_seq_hi);
+    t1_valid <= t1_space && (t1_inc ? t1_th == r_hi_m1 : t1_dec ? t1_th == r_hi_p1 : t1_th == r_seq_hi);
     t1_newer <= t1_nw;
     t1_win   <= t1_in;
     t1_idx   <= t1_i;
