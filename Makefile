@@ -194,6 +194,7 @@ test-run: $(TEST_BINS)
 		"&synthesis LANES=1 and 4 (Yosys xcup, no latches)" "SYNTH_JOBS=1 tools/synth.sh $(BUILD)/synth 1 4" \
 		"generated files match hw/spec/spisync.toml" "python3 hw/tools/gen_spec.py --check $(SPEC) $(GEN_OUTS)" \
 		"rtl lint (Verilator -Wall, zero warnings)" "tools/lint-rtl.sh $(RTL_DIR)" \
+		"aes_sbox: generated file current, its simulated and synthesised forms equal (Yosys SAT)" "tools/check-sbox.sh" \
 		"known-answer files vs OpenSSL (valgrind)" \
 		  "valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/tests/check_vectors tests/vectors/wycheproof_gcm_96_128.txt tests/vectors/gcm_spec.txt tests/vectors/esp_gcm_packets.txt" \
 		"unit: Wireshark esp_sa parser (cmocka, ASan/UBSan)" "$(BUILD)/tests/test_esp_sa" \
