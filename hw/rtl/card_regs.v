@@ -81,7 +81,7 @@ module card_regs #(
     output reg  [63:0]                  ev_holdoff_ns,
     output reg  [31:0]                  ev_token_ns,
     output reg  [31:0]                  ev_token_burst,
-    output wire [31:0]                  ev_lost_ns_next, // EVENT_LOST_NS of the next clock
+    output wire [31:0]                  ev_lost_ns_next, // event_gate's EVENT_LOST_NS of the next clock
     output reg  [63:0]                  burst_interval_ns,
     output reg  [31:0]                  auth_fail_burst,
     output reg  [31:0]                  replay_burst,
@@ -211,10 +211,14 @@ assign hist_sel_index = wd;
 assign fw_ev_wr       = wr_go && wa == `SPISYNC_REG_FW_EVENT;
 assign fw_ev_data     = wd;
 wire   time_adjust    = wr_go && wa == `SPISYNC_REG_TIME_ADJUST_HI;
-// EVENT_LOST_NS as it will be next clock: event_gate takes only that (as
-// the time step)
+// event_gate takes EVENT_LOST_NS only as the value it will have in the next
+// clock (as it takes the time step). That is the register itself: a write
+// reaches the gate one clock after the register, so that what the gate
+// compares with comes out of a flip-flop, not out of the AXI write's
+// address decode (the register map promises no clock for it; the write
+// response comes a clock after the write, as the gate sees it).
 reg [31:0] ev_lost_ns;
-assign ev_lost_ns_next = (wr_go && wa == `SPISYNC_REG_EVENT_LOST_NS) ? wd : ev_lost_ns;
+assign ev_lost_ns_next = ev_lost_ns;
 
 wire unused_wstrb = &{s_axil_wstrb, s_axil_awaddr[1:0], s_axil_araddr[1:0]};  // whole registers
 wire w_in_stage = wa >= `SPISYNC_REG_SA_STAGE && wa < STAGE_END;
@@ -326,7 +330,9 @@ always @(posedge clk) begin
         time_op <= {56'd0, time_inc};
     end
     time_acc   <= time_acc_next;
-    ev_lost_ns <= ev_lost_ns_next;
+    if (wr_go && wa == `SPISYNC_REG_EVENT_LOST_NS) begin
+        ev_lost_ns <= wd;
+    end
 
     if (rst) begin
         s_axil_bvalid <= 1'b0;

@@ -40,8 +40,12 @@
 // value time_ns will have in the next clock (time_ns + time_step +
 // time_step_c, mod 2^64: card_regs' whole-ns step and the carry out of its
 // fraction), and lost_ns only as the value it will have in the next clock
-// (lost_ns_next, EVENT_LOST_NS register's input). In a reset clock all three
-// are ignored.
+// (lost_ns_next: in the card the EVENT_LOST_NS register itself, a write
+// reaching the gate a clock after the register, so that nothing of the AXI
+// write's decode comes before the compare). In a reset clock all three are
+// ignored. The token bucket still compares card time with the next-token
+// time in the clock it acts (docs/bench.md: what moving that a clock early
+// takes).
 
 `resetall
 `timescale 1ns / 1ps

@@ -182,15 +182,16 @@ void clock_host_mem(model *m)
 // registered compare must be the one the card's time and register give in
 // the clock it is used (not after a reset clock: the gate resets instead). Checked every clock
 // whether or not a record is pending, so that every TIME_ADJUST, TIME_INC
-// and EVENT_LOST_NS write of every test checks the lookahead.
-bool gate_time_ok(const VTOP *t)
+// and EVENT_LOST_NS write of every test checks the lookahead. The gate's
+// EVENT_LOST_NS is the register as it was before the edge (lost_ns: a write
+// reaches the gate a clock after the register).
+bool gate_time_ok(const VTOP *t, uint32_t lost_ns)
 {
 	const auto *r = t->rootp;
 	const auto &acc = r->spisync_card__DOT__u_regs__DOT__time_acc;
 	const uint64_t now = (uint64_t)(acc[0] >> 24) | (uint64_t)acc[1] << 8 |
 	    (uint64_t)acc[2] << 40;
 	const uint64_t last = r->spisync_card__DOT__u_gate__DOT__last_lost_time;
-	const uint32_t lost_ns = r->spisync_card__DOT__u_regs__DOT__ev_lost_ns;
 	const unsigned far2 = r->spisync_card__DOT__u_gate__DOT__lost_wr_q ?
 	    r->spisync_card__DOT__u_gate__DOT__far_b_q :
 	    r->spisync_card__DOT__u_gate__DOT__far_a_q;
@@ -218,10 +219,11 @@ void cycle(model *m)
 	m->b_done = t->s_axil_bvalid && t->s_axil_bready;
 	if (t->protocol_error)
 		m->protocol_error = true;
+	const uint32_t lost_ns = t->rootp->spisync_card__DOT__u_regs__DOT__ev_lost_ns;
 	t->clk = 1;
 	t->eval();
 	m->cycles++;
-	if (!t->rst && !gate_time_ok(t))
+	if (!t->rst && !gate_time_ok(t, lost_ns))
 		m->protocol_error = true;
 }
 
