@@ -1,8 +1,18 @@
 // spisync -- the card controller's CPU: RV32IMC, machine mode only, no
 // interrupts, a multi-cycle state machine (one instruction at a time, about
-// 6 clocks each plus memory waits; 34 more for M). It runs the controller
-// firmware (firmware/, a poll loop) inside the Alveo kernel; correctness
-// and a short critical path (300 MHz on UltraScale+) matter, speed does not.
+// 6 clocks each, 7 for jumps and branches, plus memory waits; 35 more for
+// M). It runs the controller firmware (firmware/, a poll loop) inside the
+// Alveo kernel; correctness and a short critical path (300 MHz on
+// UltraScale+) matter, speed does not.
+//
+// Timing: no adder output goes through more than one LUT before a register
+// (Yosys sta, xcup cell delays, no routing: 2,967 ps, the branch compare
+// into br_q; was 4,161 ps with the compare through the next-pc select).
+// Hence S_JUMP (jumps and branches retire from registered targets a clock
+// after S_EXEC), S_MALIGN (a misaligned access traps a clock later, from
+// d_req_addr), the ALU results registered by kind and chosen at write-back,
+// pc_seq_q, the 64-bit counters' high words counting on the low word's
+// all-ones, and rv32_muldiv's two-clock output.
 //
 // Zicsr subset: mstatus (MIE, MPIE; MPP reads 3), misa (RV32IMC), mtvec
 // (direct mode only), mepc, mcause, mtval, mscratch, mie / mip (read 0,
@@ -64,14 +74,16 @@ module rv32_core #(
 // ---------------------------------------------------------------------------
 // states
 // ---------------------------------------------------------------------------
-localparam [2:0] S_BOOT   = 3'd0;  // issue the first fetch
-localparam [2:0] S_IFETCH = 3'd1;  // waiting for instruction words
-localparam [2:0] S_DECODE = 3'd2;  // expand a compressed instruction
-localparam [2:0] S_REGRD  = 3'd3;  // register file, immediates, decode flags, CSR read
-localparam [2:0] S_EXEC   = 3'd4;  // ALU, branches, CSR write, traps, issue memory
-localparam [2:0] S_DWAIT  = 3'd5;  // waiting for the data response
-localparam [2:0] S_LDWB   = 3'd6;  // load alignment, write back
-localparam [2:0] S_MULDIV = 3'd7;  // waiting for rv32_muldiv
+localparam [3:0] S_BOOT   = 4'd0;  // issue the first fetch
+localparam [3:0] S_IFETCH = 4'd1;  // waiting for instruction words
+localparam [3:0] S_DECODE = 4'd2;  // expand a compressed instruction
+localparam [3:0] S_REGRD  = 4'd3;  // register file, immediates, decode flags, CSR read
+localparam [3:0] S_EXEC   = 4'd4;  // ALU, branch compare, CSR write, traps, issue memory
+localparam [3:0] S_DWAIT  = 4'd5;  // waiting for the data response
+localparam [3:0] S_LDWB   = 4'd6;  // load alignment, write back
+localparam [3:0] S_MULDIV = 4'd7;  // waiting for rv32_muldiv
+localparam [3:0] S_JUMP   = 4'd8;  // jal, jalr, branch: retire to the target S_EXEC registered
+localparam [3:0] S_MALIGN = 4'd9;  // misaligned load / store: trap with the registered address
 
 localparam [6:0] OP_LUI    = 7'b0110111;
 localparam [6:0] OP_AUIPC  = 7'b0010111;
@@ -96,7 +108,7 @@ localparam [31:0] CAUSE_ECALL_M     = 32'd11;
 
 localparam [31:0] MISA = 32'h4000_1104;  // MXL 1, I, M, C
 
-reg [2:0] state;
+reg [3:0] state;
 
 // ---------------------------------------------------------------------------
 // architectural state
@@ -141,6 +153,10 @@ wire [11:0] csr_addr = ir[31:20];
 reg [31:0] rs1_v, rs2_v, imm, alu_b;
 reg        d_lui, d_auipc, d_jal, d_jalr, d_branch, d_load, d_store, d_alu_imm,
            d_alu_reg, d_muldiv, d_csr, d_ecall, d_ebreak, d_mret, d_illegal;
+reg        d_sub;           // OP with funct7 0100000: the adder subtracts
+// the write-back source, one-hot, so that the write-back clock's select is
+// a single AND-OR level over registers
+reg        w_add, w_sft, w_cmp, w_lgc, w_imm, w_pcimm, w_link, w_csr;
 reg [31:0] csr_old;
 
 // CSR read and legality
@@ -221,25 +237,22 @@ end
 // ---------------------------------------------------------------------------
 // S_EXEC (combinational on the decoded registers)
 // ---------------------------------------------------------------------------
+// The ALU's four kinds of result are registered apart (res_*) and chosen in
+// the write-back clock: an 8:1 select on f3 after the adder or the shifter
+// does not fit the period. One adder serves add, sub (carry in through the
+// extra low bit), the load / store address and jalr's target.
 wire [4:0]  shamt   = alu_b[4:0];
 wire        alt     = ir[30];
-wire [31:0] sum_ab  = rs1_v + alu_b;
-wire [31:0] diff_ab = rs1_v - alu_b;
+wire [32:0] add_x   = {rs1_v, 1'b1} + {alu_b ^ {32{d_sub}}, d_sub};
+wire [31:0] add_out = add_x[32:1];
+wire        unused_add_x = add_x[0];
 wire        lt_s    = $signed(rs1_v) < $signed(alu_b);
 wire        lt_u    = rs1_v < alu_b;
-reg  [31:0] alu_out;
-always @* begin
-    case (f3)
-    3'b000: alu_out = (d_alu_reg && alt) ? diff_ab : sum_ab;
-    3'b001: alu_out = rs1_v << shamt;
-    3'b010: alu_out = {31'd0, lt_s};
-    3'b011: alu_out = {31'd0, lt_u};
-    3'b100: alu_out = rs1_v ^ alu_b;
-    3'b101: alu_out = alt ? $unsigned($signed(rs1_v) >>> shamt) : (rs1_v >> shamt);
-    3'b110: alu_out = rs1_v | alu_b;
-    default: alu_out = rs1_v & alu_b;
-    endcase
-end
+wire [31:0] sft_out = !f3[2] ? (rs1_v << shamt)
+                    : alt    ? $unsigned($signed(rs1_v) >>> shamt)
+                    :          (rs1_v >> shamt);
+wire        cmp_out = f3[0] ? lt_u : lt_s;
+wire [31:0] lgc_out = !f3[1] ? (rs1_v ^ alu_b) : f3[0] ? (rs1_v & alu_b) : (rs1_v | alu_b);
 
 // branches compare rs1 with rs2 (alu_b is rs2 only for register ALU ops)
 wire br_eq  = rs1_v == rs2_v;
@@ -257,9 +270,12 @@ always @* begin
     endcase
 end
 
+// pc and fbuf_c hold from S_DECODE until the retire: pc_seq_q (registered
+// every clock) is the sequential pc from S_REGRD on, without an adder in
+// S_EXEC's next-pc select
 wire [31:0] pc_seq  = pc + (fbuf_c ? 32'd2 : 32'd4);
 wire [31:0] pc_imm  = pc + imm;
-wire [31:0] mem_addr = sum_ab;
+wire [31:0] mem_addr = add_out;
 wire        mem_misaligned = (f3[1:0] == 2'b01 && mem_addr[0]) ||
                              (f3[1:0] == 2'b10 && mem_addr[1:0] != 2'b00);
 
@@ -328,18 +344,24 @@ rv32_muldiv u_muldiv (
 
 // ---------------------------------------------------------------------------
 // register write-back. S_EXEC registers its candidate results; the write
-// happens the clock after (wb_pend, while the next fetch waits: the next
-// instruction reads the register file at least 3 clocks later), choosing
-// among them with the decode flags, which hold until the next S_REGRD.
+// happens the clock after (wb_pend, while the next fetch waits or, for
+// jal / jalr, in S_JUMP: the next instruction reads the register file at
+// least 3 clocks later), choosing among them with the one-hot w_* flags,
+// which hold until the next S_REGRD.
 // Loads (S_LDWB) and M (S_MULDIV) write in their own clock.
 // ---------------------------------------------------------------------------
 reg        wb_pend;
-reg [31:0] res_alu, res_link, res_pcimm;
-wire [31:0] exec_result = ({32{d_alu_imm || d_alu_reg}} & res_alu)
-                        | ({32{d_lui}}            & imm)
-                        | ({32{d_auipc}}          & res_pcimm)
-                        | ({32{d_jal || d_jalr}}  & res_link)
-                        | ({32{d_csr}}            & csr_old);
+reg [31:0] res_add, res_sft, res_lgc, res_pcimm, pc_seq_q;
+reg        res_cmp;
+reg        br_q;            // S_EXEC's branch condition, for S_JUMP
+wire [31:0] exec_result = ({32{w_add}}   & res_add)
+                        | ({32{w_sft}}   & res_sft)
+                        | ({32{w_lgc}}   & res_lgc)
+                        | {31'd0, w_cmp  & res_cmp}
+                        | ({32{w_imm}}   & imm)
+                        | ({32{w_pcimm}} & res_pcimm)
+                        | ({32{w_link}}  & pc_seq_q)
+                        | ({32{w_csr}}   & csr_old);
 wire        wb_en   = wb_pend || state == S_LDWB || (state == S_MULDIV && md_done);
 wire [31:0] wb_data = wb_pend ? exec_result : (state == S_LDWB) ? ld_val : md_result;
 
@@ -357,7 +379,7 @@ reg        csr_we;
 always @* begin
     exec_wb    = 1'b0;
     retire     = 1'b0;
-    next_pc    = pc_seq;
+    next_pc    = pc_seq_q;
     trap       = 1'b0;
     trap_cause = CAUSE_ILLEGAL;
     trap_val   = 32'd0;
@@ -378,23 +400,12 @@ always @* begin
             trap_val   = fbuf_c ? {16'd0, fbuf[15:0]} : fbuf;
         end else if (d_lui || d_auipc) begin
             exec_wb = 1'b1; retire = 1'b1;
-        end else if (d_jal) begin
-            exec_wb = 1'b1; retire = 1'b1; next_pc = pc_imm;
-        end else if (d_jalr) begin
-            exec_wb = 1'b1; retire = 1'b1; next_pc = {sum_ab[31:1], 1'b0};
-        end else if (d_branch) begin
-            retire = 1'b1;
-            if (br_taken) begin
-                next_pc = pc_imm;
-            end
+        end else if (d_jal || d_jalr) begin
+            exec_wb = 1'b1;                        // retires in S_JUMP
         end else if (d_alu_imm || d_alu_reg) begin
             exec_wb = 1'b1; retire = 1'b1;
-        end else if (d_load || d_store) begin
-            if (mem_misaligned) begin
-                trap       = 1'b1;
-                trap_cause = d_load ? CAUSE_LOAD_ALIGN : CAUSE_STORE_ALIGN;
-                trap_val   = mem_addr;
-            end
+        end else if (d_branch || d_load || d_store) begin
+            ;                                      // S_JUMP, S_DWAIT or S_MALIGN next
         end else if (d_csr) begin
             exec_wb = 1'b1; retire = 1'b1;
             csr_we = csr_writes;
@@ -419,6 +430,21 @@ always @* begin
             end
         end
     end
+    S_JUMP: begin
+        // the targets were added in S_EXEC (res_pcimm, res_add) and the
+        // branch compared (br_q): only a select of registers here
+        retire = 1'b1;
+        if (d_jalr) begin
+            next_pc = {res_add[31:1], 1'b0};
+        end else if (d_jal || br_q) begin
+            next_pc = res_pcimm;
+        end
+    end
+    S_MALIGN: begin
+        trap       = 1'b1;
+        trap_cause = d_load ? CAUSE_LOAD_ALIGN : CAUSE_STORE_ALIGN;
+        trap_val   = d_req_addr;
+    end
     S_LDWB: retire = 1'b1;
     S_MULDIV: retire = md_done;
     default: ;
@@ -438,14 +464,26 @@ end
 wire [31:0] fetch_target = trap ? {mtvec, 2'b00} : next_pc;
 
 always @(posedge clk) begin
-    mcycle <= mcycle + 64'd1;
+    // the high words count on the low word's all-ones, so that no carry
+    // runs through 64 bits in one clock
+    mcycle[31:0] <= mcycle[31:0] + 32'd1;
+    if (&mcycle[31:0]) begin
+        mcycle[63:32] <= mcycle[63:32] + 32'd1;
+    end
 
     wb_pend   <= state == S_EXEC && exec_wb;
-    res_alu   <= alu_out;
-    res_link  <= pc_seq;
+    res_add   <= add_out;
+    res_sft   <= sft_out;
+    res_cmp   <= cmp_out;
+    res_lgc   <= lgc_out;
     res_pcimm <= pc_imm;
+    pc_seq_q  <= pc_seq;
+    br_q      <= br_taken;
     if (retire) begin
-        minstret <= minstret + 64'd1;
+        minstret[31:0] <= minstret[31:0] + 32'd1;
+        if (&minstret[31:0]) begin
+            minstret[63:32] <= minstret[63:32] + 32'd1;
+        end
     end
 
     if (i_req_valid && i_req_ready) begin
@@ -510,19 +548,33 @@ always @(posedge clk) begin
         d_ecall   <= opcode == OP_SYSTEM && f3 == 3'b000 && csr_addr == 12'h000;
         d_ebreak  <= opcode == OP_SYSTEM && f3 == 3'b000 && csr_addr == 12'h001;
         d_mret    <= opcode == OP_SYSTEM && f3 == 3'b000 && csr_addr == 12'h302;
+        d_sub     <= opcode == OP_OP && ir[30];
+        w_add     <= (opcode == OP_IMM || opcode == OP_OP) && f3 == 3'b000;
+        w_sft     <= (opcode == OP_IMM || opcode == OP_OP) && f3[1:0] == 2'b01;
+        w_cmp     <= (opcode == OP_IMM || opcode == OP_OP) && f3[2:1] == 2'b01;
+        w_lgc     <= (opcode == OP_IMM || opcode == OP_OP) && f3[2] && f3[1:0] != 2'b01;
+        w_imm     <= opcode == OP_LUI;
+        w_pcimm   <= opcode == OP_AUIPC;
+        w_link    <= opcode == OP_JAL || opcode == OP_JALR;
+        w_csr     <= opcode == OP_SYSTEM && f3 != 3'b000;
         state     <= S_EXEC;
     end
     S_EXEC: begin
         if (!trap && (d_load || d_store)) begin
-            d_req_valid <= 1'b1;
+            // a misaligned access is not issued: its address waits in
+            // d_req_addr (valid low) for S_MALIGN's trap, which keeps the
+            // adder out of this clock's trap and mtval logic
+            d_req_valid <= !mem_misaligned;
             d_req_addr  <= mem_addr;
             d_req_we    <= d_store;
             d_req_wstrb <= d_store ? st_strb : 4'b0000;
             d_req_wdata <= st_data;
             d_req_size  <= f3[1:0];
-            state       <= S_DWAIT;
+            state       <= mem_misaligned ? S_MALIGN : S_DWAIT;
         end else if (!trap && d_muldiv) begin
             state <= S_MULDIV;
+        end else if (!trap && (d_jal || d_jalr || d_branch)) begin
+            state <= S_JUMP;
         end
     end
     S_DWAIT: begin

@@ -9,7 +9,7 @@
 // the rules want, from the magnitudes 2^31 / 1.
 //
 // Protocol: `start` for one clock with op (funct3 of the instruction), a
-// and b; `done` is high for one clock 34 clocks later with `result`
+// and b; `done` is high for one clock 35 clocks later with `result`
 // (registered). A start while busy is ignored. Small and slow on purpose:
 // the firmware multiplies only in its millisecond clock.
 
@@ -31,7 +31,8 @@ module rv32_muldiv (
 
 localparam [1:0] ST_IDLE = 2'd0;
 localparam [1:0] ST_RUN  = 2'd1;
-localparam [1:0] ST_FIX  = 2'd2;
+localparam [1:0] ST_FIX  = 2'd2;   // pick the word, and whether to negate it
+localparam [1:0] ST_OUT  = 2'd3;   // negate: ~w + cin, a 32-bit carry only
 
 reg  [1:0]  state;
 reg  [5:0]  count;
@@ -44,6 +45,11 @@ reg  [31:0] dividend_orig;
 reg  [63:0] acc;         // multiply: product; divide: {remainder, quotient}
 reg  [31:0] mcand;       // multiply: |a|; divide: |b|
 reg  [31:0] mplier;      // multiply: |b| shifted right each step
+// ST_FIX -> ST_OUT: result = (fix_w ^ {32{fix_inv}}) + fix_cin. A 64-bit
+// negate in one clock (MULH*'s high word) does not fit the period: its
+// high word is ~hi + (lo == 0), the carry out of the low word's negate.
+reg  [31:0] fix_w;
+reg         fix_inv, fix_cin;
 
 wire a_signed = (op == 3'd1) || (op == 3'd2) || (op == 3'd4) || (op == 3'd6);
 wire b_signed = (op == 3'd1) || (op == 3'd4) || (op == 3'd6);
@@ -61,9 +67,6 @@ wire        unused_div_try = div_try[32];  // 0 whenever it fits
 // one shift-and-add step: acc holds the partial product's high part
 wire [32:0] mul_sum  = {1'b0, acc[63:32]} + (mplier[0] ? {1'b0, mcand} : 33'd0);
 
-wire [63:0] acc_neg  = 64'd0 - acc;
-wire [31:0] rem_neg  = 32'd0 - acc[63:32];
-wire [31:0] quo_neg  = 32'd0 - acc[31:0];
 
 always @(posedge clk) begin
     done <= 1'b0;
@@ -103,22 +106,28 @@ always @(posedge clk) begin
             state <= ST_FIX;
         end
     end
-    default: begin  // ST_FIX
-        state <= ST_IDLE;
-        busy  <= 1'b0;
-        done  <= 1'b1;
+    ST_FIX: begin
+        state   <= ST_OUT;
+        fix_inv <= neg && !(is_div && div_zero);
+        fix_cin <= neg && !(is_div && div_zero);
         if (is_div) begin
             if (div_zero) begin
-                result <= want_rem ? dividend_orig : 32'hFFFF_FFFF;
-            end else if (want_rem) begin
-                result <= neg ? rem_neg : acc[63:32];
+                fix_w <= want_rem ? dividend_orig : 32'hFFFF_FFFF;
             end else begin
-                result <= neg ? quo_neg : acc[31:0];
+                fix_w <= want_rem ? acc[63:32] : acc[31:0];
             end
+        end else if (want_hi) begin
+            fix_w   <= acc[63:32];
+            fix_cin <= neg && acc[31:0] == 32'd0;
         end else begin
-            result <= want_hi ? (neg ? acc_neg[63:32] : acc[63:32])
-                              : (neg ? acc_neg[31:0] : acc[31:0]);
+            fix_w <= acc[31:0];
         end
+    end
+    default: begin  // ST_OUT
+        state  <= ST_IDLE;
+        busy   <= 1'b0;
+        done   <= 1'b1;
+        result <= (fix_w ^ {32{fix_inv}}) + {31'd0, fix_cin};
     end
     endcase
     if (rst) begin

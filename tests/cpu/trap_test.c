@@ -3,8 +3,9 @@
  * --directed): each trap the core must take, checked against what the
  * RISC-V privileged spec prescribes (and this core documents, for mtval):
  * the handler (crt0.S trap_entry, reached through mtvec) records mcause,
- * mepc, mtval and mstatus. Runs on the core's memory model only (QEMU
- * does not trap misaligned accesses, and its unmapped space differs).
+ * mepc, mtval and mstatus; and the 64-bit counters' carry into their
+ * high words. Runs on the core's memory model only (QEMU does not trap
+ * misaligned accesses, and its unmapped space differs).
  * Exits 0x5555 when every check holds.
  */
 #include <stdint.h>
@@ -131,6 +132,24 @@ main(void)
 	n = trap_save.count;
 	__asm__ volatile("jalr ra, 0(%0)" : : "r"(UNMAPPED + 0x100) : "ra", "memory");
 	expect("fetch fault", n, 1, UNMAPPED + 0x100, UNMAPPED + 0x100);
+
+	/* mcycle / minstret are 64 bits: the high word steps once as the low
+	 * word wraps (the core counts it on the low word's all-ones, not with
+	 * a 64-bit carry). Set each just below a wrap and spin well past it
+	 * (100 turns of 2 instructions: 200 retired, over 1,000 clocks), far
+	 * from the next (2^32). */
+	__asm__ volatile("csrw mcycleh, %0\n\tcsrw mcycle, %1" : : "r"(5u), "r"(0xFFFFFF00u));
+	__asm__ volatile("li t0, 100\n1:\taddi t0, t0, -1\n\tbnez t0, 1b" : : : "t0");
+	__asm__ volatile("csrr %0, mcycleh" : "=r"(v));
+	check("mcycleh after the low word wraps", v, 6);
+	__asm__ volatile("csrr %0, mcycle" : "=r"(v));
+	check("mcycle wrapped (below 2^24)", v >> 24, 0);
+	__asm__ volatile("csrw minstreth, %0\n\tcsrw minstret, %1" : : "r"(9u), "r"(0xFFFFFFC0u));
+	__asm__ volatile("li t0, 100\n1:\taddi t0, t0, -1\n\tbnez t0, 1b" : : : "t0");
+	__asm__ volatile("csrr %0, minstreth" : "=r"(v));
+	check("minstreth after the low word wraps", v, 10);
+	__asm__ volatile("csrr %0, minstret" : "=r"(v));
+	check("minstret wrapped (below 2^24)", v >> 24, 0);
 
 	/* the registers an instruction after a trap sees are intact */
 	__asm__ volatile("li %0, 41\n\tecall\n\taddi %0, %0, 1" : "=&r"(v) : : "memory");
