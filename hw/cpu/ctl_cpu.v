@@ -64,7 +64,7 @@ localparam integer CODE_AW    = $clog2(CODE_BYTES);     // byte address bits
 localparam integer ROM_AW     = (CODE_WORDS > 1) ? $clog2(CODE_WORDS) : 1;
 localparam integer DRAM_WORDS = DRAM_BYTES / 8;
 localparam integer RAM_AW     = (DRAM_WORDS > 1) ? $clog2(DRAM_WORDS) : 1;
-localparam [31:0]  DRAM_BYTES_32 = DRAM_BYTES;
+localparam [32:0]  DRAM_END_33 = {1'b0, DRAM_BASE} + DRAM_BYTES;  // one past the RAM
 
 // ---------------------------------------------------------------------------
 // the core
@@ -114,8 +114,11 @@ rv32_core #(
 wire        unused_i_low = &i_req_addr[1:0];   // word aligned
 wire        i_in_code = i_req_addr[31:CODE_AW] == {(32-CODE_AW){1'b0}};
 wire        d_in_code = d_req_addr[31:CODE_AW] == {(32-CODE_AW){1'b0}};
-wire [31:0] d_dram_off = d_req_addr - DRAM_BASE;
-wire        d_in_dram = d_dram_off < DRAM_BYTES_32;
+wire [RAM_AW+2:2] d_dram_off = d_req_addr[RAM_AW+2:2] - DRAM_BASE[RAM_AW+2:2];  // the RAM's word and half
+// two compares against constants side by side: the offset's subtract
+// followed by a compare put two carry chains in series before the RAM's
+// enable (the longest path of ctl_cpu)
+wire        d_in_dram = d_req_addr >= DRAM_BASE && {1'b0, d_req_addr} < DRAM_END_33;
 wire        d_in_reg  = d_req_addr[31:16] == REG_BASE_HI;
 
 reg  d_busy;
