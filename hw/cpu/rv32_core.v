@@ -5,9 +5,10 @@
 // Alveo kernel; correctness and a short critical path (300 MHz on
 // UltraScale+) matter, speed does not.
 //
-// Timing: no adder output goes through more than one LUT before a register
-// (Yosys sta, xcup cell delays, no routing: 2,967 ps, the branch compare
-// into br_q; was 4,161 ps with the compare through the next-pc select).
+// Timing: S_EXEC's adders and compares end at registers; the selects among
+// their results come a clock later (Yosys sta, xcup cell delays, no
+// routing: 2,967 ps, the branch compare into br_q; it was 4,161 ps, the
+// compare through the next-pc select into pc).
 // Hence S_JUMP (jumps and branches retire from registered targets a clock
 // after S_EXEC), S_MALIGN (a misaligned access traps a clock later, from
 // d_req_addr), the ALU results registered by kind and chosen at write-back,
