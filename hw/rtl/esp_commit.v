@@ -29,14 +29,15 @@
 // so the read at X - 2 can miss the three previous frames' updates: those are
 // forwarded from the last three decisions (newest first).
 //
-// Timing (Yosys sta, xcup cell delays, BYTES = 64): worst path 5,709 ps
-// (6,266 before the verdicts were formed per bit and per late flag and the
-// terms of S against S1 a clock early), at X - 1: the read record's source
-// select (p_use_rd, p_raw) -> replay_order's S1 - T carry chain -> k_far,
-// k_kept -> ok_q's cofactors (cf_u) -> the select by the T - S flags ->
-// ok_u_q. Every other endpoint ends below 5.44 ns, all but fewer than 160
-// below 4.87 ns; the forwards' masks are synchronous resets (FDRE R): as AND
-// gates into D, as before, over 300 endpoints ended at 5.13-5.42 ns.
+// Timing (Yosys sta, xcup cell delays, BYTES = 64): worst path 5,414 ps
+// (5,699 before the S1 - T flags picked last, 6,266 before the verdicts were
+// formed per bit and per late flag and the terms of S against S1 a clock
+// early), at X - 2: the terms of S against S1, replay_flags' Tl - seq carry
+// chain on the fin_r / fin_y jobs -> in_reach -> replay_space -> the
+// high-half compare select -> t1_valid. X - 1's path through the S1 - T
+// carry chain (k_newer, k_far) now ends in one LUT after the T - S select
+// (ok_c); the forwards' masks are synchronous resets (FDRE R): as AND gates
+// into D, over 300 endpoints ended at 5.13-5.42 ns.
 
 `resetall
 `timescale 1ns / 1ps
@@ -485,8 +486,11 @@ generate
         wire             eq_p1 = th == hi_p1;
         wire             eq_0  = th == y_seq64[63:32];
 
-        // how replay_update moves the window from top to S1
-        wire             k_newer, k_far;
+        // how replay_update moves the window from top to S1; on P the two
+        // flags leave the S1 - T carry chain last and pick the verdict last
+        // (see ok_u), (* keep *) for the same reason as ahead and in_reach
+        (* keep *) wire  k_newer;
+        (* keep *) wire  k_far;
         wire [IDX_W-1:0] k_slide;
 
         replay_order #(.W(RW)) k_order_inst (
@@ -500,8 +504,10 @@ generate
 
         // cp/cq[4 * b + 2 * ahead + in_reach]: ok_p and ok_q for P's
         // looked-up bit b (the lookup is registered as it comes out of the
-        // select, and X picks) and for each value of the two late flags
-        wire [7:0] cp, cq;
+        // select, and X picks) and for each value of the two late flags;
+        // cc: ok_q when S1 is not newer than the top (on P, the S1 - T flags
+        // pick between cc and the newer verdicts after the T - S select)
+        wire [7:0] cp, cq, cc;
         for (gk = 0; gk < 4; gk = gk + 1) begin : g_k
             wire k_inc, k_dec, k_space, k_nw, k_win;
             replay_space space_inst (
@@ -523,8 +529,9 @@ generate
                 wire bit_b  = (gv == 0) && gb == 1;
                 wire t1_bit = t1_idx == {IDX_W{1'b0}} || (k_kept && bit_b);
                 assign cp[4 * gb + gk] = k_valid && (k_nw || (k_win && !bit_b));
+                assign cc[4 * gb + gk] = k_valid && (k_nw || (k_win && !bit_b && !same_bit));
                 assign cq[4 * gb + gk] = k_newer ? t1_valid && (t1_newer || (t1_win && !t1_bit))
-                                       :           k_valid && (k_nw || (k_win && !bit_b && !same_bit));
+                                       :           cc[4 * gb + gk];
             end
         end
         wire [1:0] sel_k = {ahead, in_reach};
@@ -532,9 +539,9 @@ generate
         wire [1:0] ok_q  = {cq[{1'b1, sel_k}], cq[{1'b0, sel_k}]};
         if (gv == 0) begin : g_idx
             assign tp_idx = idx;
-            wire unused_ok = &{ok_p, ok_q};
+            wire unused_ok = &{ok_p, ok_q, cq, k_kept};
         end else begin : g_noidx
-            wire unused_idx = &idx;
+            wire unused_idx = &{idx, cc};
         end
     end
 endgenerate
@@ -543,13 +550,27 @@ endgenerate
 // record (y_hit1, known now), ok_q in place of ok_p are folded into the
 // cofactors before the late select; X then picks by whether F1 moved the
 // window (moved1, F1's decision): ok_u is ok_q when Q is F1's record, else
-// ok_p
+// ok_p.
+// On P, ok_q is cc (formed for each value of the T - S flags) unless S1 is
+// newer than P's top; then it is the verdict against S1 (t1_, job against
+// job, early) with, for b = 1, bit i = S1 - S mod W kept from P when the
+// slide K = S1 - T leaves it (not far, i >= K). That choice needs the S1 - T
+// flags, which settle last: it is made after the T - S select, one LUT
+// (use_n && k_newer) over the rest.
 (* keep *) wire [7:0] cf_p = p_fresh ? {{4{g_v[1].ok_p[1]}}, {4{g_v[1].ok_p[0]}}} : g_v[0].cp;
-wire [7:0]            cf_q = p_fresh ? {{4{g_v[1].ok_q[1]}}, {4{g_v[1].ok_q[0]}}} : g_v[0].cq;
+wire [7:0]            cf_q = p_fresh ? {{4{g_v[1].ok_q[1]}}, {4{g_v[1].ok_q[0]}}} : g_v[0].cc;
 (* keep *) wire [7:0] cf_u = (!rst && y_hit1) ? cf_q : cf_p;
 wire [1:0] sel_p = g_v[0].sel_k;
 wire [1:0] ok_p  = {cf_p[{1'b1, sel_p}], cf_p[{1'b0, sel_p}]};
-wire [1:0] ok_u  = {cf_u[{1'b1, sel_p}], cf_u[{1'b0, sel_p}]};
+(* keep *) wire [1:0] ok_c = {cf_u[{1'b1, sel_p}], cf_u[{1'b0, sel_p}]};
+// the verdict against S1 for a bit that is not P's, or is P's bit b = 1:
+// t1_idx = 0 is S1's own bit, set by the move
+wire       n_any  = t1_valid && (t1_newer || (t1_win && t1_idx != {IDX_W{1'b0}}));
+wire       n_set  = t1_valid && t1_newer;
+wire       k_ge   = t1_idx >= g_v[0].k_slide;                        // i >= K
+(* keep *) wire n_b1 = (!g_v[0].k_far && k_ge) ? n_set : n_any;
+wire       use_n  = !rst && y_hit1 && !p_fresh;
+wire [1:0] ok_u   = (use_n && g_v[0].k_newer) ? {n_b1, n_any} : ok_c;
 
 reg [1:0] ok_p_q, ok_u_q;
 reg       bit_q, moved1;
