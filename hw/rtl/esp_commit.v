@@ -29,15 +29,18 @@
 // so the read at X - 2 can miss the three previous frames' updates: those are
 // forwarded from the last three decisions (newest first).
 //
-// Timing (Yosys sta, xcup cell delays, BYTES = 64): worst path 5,414 ps
-// (5,699 before the S1 - T flags picked last, 6,266 before the verdicts were
-// formed per bit and per late flag and the terms of S against S1 a clock
-// early), at X - 2: the terms of S against S1, replay_flags' Tl - seq carry
-// chain on the fin_r / fin_y jobs -> in_reach -> replay_space -> the
-// high-half compare select -> t1_valid. X - 1's path through the S1 - T
-// carry chain (k_newer, k_far) now ends in one LUT after the T - S select
-// (ok_c); the forwards' masks are synchronous resets (FDRE R): as AND gates
-// into D, over 300 endpoints ended at 5.13-5.42 ns.
+// Timing (Yosys sta, xcup cell delays, BYTES = 64): worst path 5,359 ps
+// (5,699 before the S1 - T flags picked last and the flags of S against S1
+// were registered at X - 2; 6,266 before the verdicts were formed per bit
+// and per late flag), at X: the state Q (fwd1 | p_q) -> the 64-bit compare
+// s_packets > sp_thr -> soft_next -> ev_soft -> sa_ev_valid, whose logic
+// Yosys maps onto the flop's synchronous set (FDSE S, 404 ps setup). Over
+// 900 endpoints end at 4.82-5.09 ns: the window shift (replay_update on Q)
+// into d_state's select, and the 64-bit lifetime compares beside it. At
+// X - 1 the S1 - T flags (k_newer, k_far) end in one LUT after the T - S
+// select (ok_c), and t1_valid is replay_space on registered flags. The
+// forwards' masks are synchronous resets (FDRE R): as AND gates into D,
+// over 300 endpoints ended at 5.13-5.42 ns.
 
 `resetall
 `timescale 1ns / 1ps
@@ -418,34 +421,61 @@ localparam integer IDX_W = $clog2(RW);
 
 // replay_infer's terms for the y_ frame's seq against S1, with "valid" also
 // requiring the inferred high half to equal the job's: job against job, so
-// formed a clock earlier (X - 2), on the frames at fin_r and fin_y, which
-// move to fin_y and fin_x unconditionally
+// the flags (replay_flags, on the frames at fin_r and fin_y, which move to
+// fin_y and fin_x unconditionally) and the high-half compares are
+// registered a clock earlier (X - 2); replay_space decides from them at
+// X - 1, early beside the carry chains on P
 wire [31:0]      t1_th;
-wire             t1_inc, t1_dec, t1_space, t1_nw, t1_in;
+wire             t1_ahead, t1_reach, t1_case_a, t1_th_zero, t1_th_max, t1_seq_zero;
 wire [IDX_W-1:0] t1_i;
 
-replay_infer #(.W(RW)) t1_infer_inst (
+replay_flags #(.W(RW)) t1_flags_inst (
     .esn(r_esn),
     .seq(r_seq_lo),
     .top(y_seq64),
     .th(t1_th),
-    .sel_inc(t1_inc),
-    .sel_dec(t1_dec),
-    .valid(t1_space),
-    .newer(t1_nw),
-    .in_window(t1_in),
+    .ahead(t1_ahead),
+    .in_reach(t1_reach),
+    .case_a(t1_case_a),
+    .th_zero(t1_th_zero),
+    .th_max(t1_th_max),
+    .seq_zero(t1_seq_zero),
     .idx(t1_i)
 );
 
-reg              t1_valid, t1_newer, t1_win, same_bit;
+reg              t1_ahead_q, t1_reach_q, t1_case_a_q, t1_th_zero_q, t1_th_max_q, t1_seq_zero_q;
+reg              t1_eq_m1, t1_eq_p1, t1_eq_0, same_bit;
 reg [IDX_W-1:0]  t1_idx;
 always @(posedge clk) begin
-    t1_valid <= t1_space && (t1_inc ? t1_th == r_hi_m1 : t1_dec ? t1_th == r_hi_p1 : t1_th == r_seq_hi);
-    t1_newer <= t1_nw;
-    t1_win   <= t1_in;
-    t1_idx   <= t1_i;
-    same_bit <= r_seq_lo[IDX_W-1:0] == y_seq64[IDX_W-1:0];
+    t1_ahead_q    <= t1_ahead;
+    t1_reach_q    <= t1_reach;
+    t1_case_a_q   <= t1_case_a;
+    t1_th_zero_q  <= t1_th_zero;
+    t1_th_max_q   <= t1_th_max;
+    t1_seq_zero_q <= t1_seq_zero;
+    t1_eq_m1      <= t1_th == r_hi_m1;
+    t1_eq_p1      <= t1_th == r_hi_p1;
+    t1_eq_0       <= t1_th == r_seq_hi;
+    t1_idx        <= t1_i;
+    same_bit      <= r_seq_lo[IDX_W-1:0] == y_seq64[IDX_W-1:0];
 end
+
+wire t1_inc, t1_dec, t1_space, t1_newer, t1_win;
+replay_space t1_space_inst (
+    .esn(y_esn),
+    .ahead(t1_ahead_q),
+    .in_reach(t1_reach_q),
+    .case_a(t1_case_a_q),
+    .th_zero(t1_th_zero_q),
+    .th_max(t1_th_max_q),
+    .seq_zero(t1_seq_zero_q),
+    .sel_inc(t1_inc),
+    .sel_dec(t1_dec),
+    .valid(t1_space),
+    .newer(t1_newer),
+    .in_window(t1_win)
+);
+wire t1_valid = t1_space && (t1_inc ? t1_eq_m1 : t1_dec ? t1_eq_p1 : t1_eq_0);
 wire [63:0] s1       = x_seq64;
 
 // g_v[0]: on the sources; g_v[1]: on a fresh record (top 0, no bit set).
