@@ -50,7 +50,12 @@
  * distance 1 accepted then the same sequence number; accepted-accepted with
  * window slides at distance 1 and 2; a lifetime reached at distance 1 from a
  * delivered frame; a burst threshold reached at distance 1 from a drop of the
- * same kind; a new generation at distance 1; a REPLAY for the high half only.
+ * same kind; a new generation at distance 1; a REPLAY for the high half only;
+ * at distance 1 after a slide from T to S1, an authentic S with T < S < S1
+ * whose bit in the old window (S - W, about to slide out) was set: the
+ * stage's verdict reads the old window's bit there and must ignore it; the
+ * same at distance 1 after the first frame S1 of a new generation, with an S
+ * below S1 that the old generation's record (the one still in memory) holds.
  *
  *   test_commit [--seed N] [--frames N] [--width 128|512]   (default: both)
  */
@@ -186,6 +191,8 @@ struct frame {
 	struct commit_ref_out ref;
 	bool bytes_edge;                /* bytes + ct_len at the hard byte limit or one past */
 	bool esn_cross;                 /* accepted into the next 2^32 */
+	bool gap_bit;                   /* after a slide T -> S1 by the frame before: T < S < S1, S - W seen before it */
+	bool fresh_bit;                 /* after S1, the new generation's first: S < S1 seen by the old generation */
 };
 
 /* the last frame that wrote each SA's record, for distance coverage */
@@ -206,6 +213,8 @@ struct cover {
 	unsigned long d1_alarm;         /* burst threshold reached just after a same-kind drop */
 	unsigned long d1_fresh;         /* new generation right after the old one */
 	unsigned long hi_mismatch, esn_cross, hard_bytes_exact;
+	unsigned long d1_gap_bit;       /* gap_bit at distance 1 */
+	unsigned long d1_fresh_bit;     /* fresh_bit at distance 1 */
 	unsigned long reasons[SPISYNC_NUM_REASONS];
 	unsigned long ev_types[8];
 };
@@ -584,14 +593,58 @@ static void job_from_sa(struct commit_ref_job *j, const struct sa *s)
 	j->csum_base = csum_base_of(s);
 }
 
-/* The sender's sequence number for the next frame of SA i. */
-static uint64_t pick_seq(struct bench *b, unsigned i, const struct replay_ref *win)
+/* S was received in window w (within it, its bit set) */
+static bool win_seen(const struct replay_ref *w, uint64_t s)
+{
+	uint64_t i = w->top - s;
+
+	return s <= w->top && i < W && ((w->seen[i / 64] >> (i % 64)) & 1) != 0;
+}
+
+/* The sender's sequence number for the next frame of SA i; prev: the window
+ * before the previous frame when that frame was SA i's, same generation;
+ * old: the old generation's window when the previous frame was SA i's
+ * first of a new one; gone: the old generation's window when this frame is
+ * the first of a new one. */
+static uint64_t pick_seq(struct bench *b, unsigned i, const struct replay_ref *win,
+    const struct replay_ref *prev, const struct replay_ref *old,
+    const struct replay_ref *gone)
 {
 	struct prng *r = b->r;
 	struct sa *s = &b->sas[i];
 	uint64_t t = win->top, v;
 	unsigned k = below(r, 100);
 
+	/* between the old top and the new one, where the old window's bit
+	 * S - W (sliding out) is set */
+	/* (t > prev->top first: prev->top + 1 wraps at the 64-bit end) */
+	if (k >= 88 && prev != NULL && t > prev->top && t - prev->top > 1 &&
+	    t - prev->top < W) {
+		uint64_t gap = t - prev->top - 1, d0 = below(r, (unsigned)gap);
+
+		for (uint64_t d = 0; d < gap; d++) {
+			uint64_t c = prev->top + 1 + (d0 + d) % gap;
+
+			if (c >= W && win_seen(prev, c - W))
+				return s->esn ? c : (uint32_t)c;
+		}
+	}
+	/* a new generation starting just above the old one's top, often */
+	if (k < 50 && gone != NULL && gone->top != 0 && gone->top < UINT64_MAX - W) {
+		v = gone->top + 1 + below(r, W / 2);
+		return s->esn ? v : (uint32_t)v;
+	}
+	/* below the new top, seen by the old generation */
+	if (k >= 50 && old != NULL && t > old->top && t - old->top < W) {
+		uint64_t span = W - (t - old->top), d0 = below(r, (unsigned)span);
+
+		for (uint64_t d = 0; d < span; d++) {
+			uint64_t c = old->top - (d0 + d) % span;
+
+			if (c != 0 && win_seen(old, c))
+				return s->esn ? c : (uint32_t)c;
+		}
+	}
 	if (k < 30)
 		v = t + 1;
 	else if (k < 40)
@@ -636,6 +689,8 @@ static void gen_frame(struct bench *b)
 	f->sa = -1;
 	f->bytes_edge = false;
 	f->esn_cross = false;
+	f->gap_bit = false;
+	f->fresh_bit = false;
 	j->rx_seq = (uint16_t)n;
 	/* snapshot the windows before this frame, for later stale pre-checks */
 	for (unsigned i = 0; i < b->n_sas; i++) {
@@ -687,6 +742,12 @@ static void gen_frame(struct bench *b)
 		uint64_t sv, s_stale;
 		unsigned lag = pct(r, 50) ? 0 : below(r, HIST - 1);
 		bool fresh_now;
+		/* the previous frame's window, when it was this SA's */
+		const struct snap *ps = &b->hist[(n + HIST - 1) % HIST][i];
+		const struct replay_ref *pv = n > 0 && fr(b, n - 1)->sa == (int)i &&
+		    ps->gen == s->gen && b->st[i].gen == s->gen ? &ps->win : NULL;
+		const struct replay_ref *po = n > 0 && fr(b, n - 1)->sa == (int)i &&
+		    fr(b, n - 1)->ref.fresh && ps->gen != b->st[i].gen ? &ps->win : NULL;
 
 		/* rekey: an expired SA soon, any SA now and then */
 		if ((s->expired_for > 0 && pct(r, 20)) || pct(r, 1)) {
@@ -709,7 +770,7 @@ static void gen_frame(struct bench *b)
 			replay_ref_init(&stale);
 		else
 			stale = sn->win;
-		sv = pick_seq(b, i, &exact);
+		sv = pick_seq(b, i, &exact, pv, po, fresh_now ? &cur->win : NULL);
 		s->sent[1] = s->sent[0];
 		s->sent[0] = sv;
 		j->seq64 = (uint32_t)sv;
@@ -744,6 +805,18 @@ static void gen_frame(struct bench *b)
 		    (f->ref.written && f->ref.slid && f->ref.reason != SPISYNC_R_SA_EXPIRED &&
 		    bytes0 + j->pay_len == j->hard_bytes));
 		f->esn_cross = f->ref.slid && j->esn && (st->win.top >> 32) > (top0 >> 32);
+		if (f->sa >= 0 && !f->token && f->auth_ok && n > 0) {
+			const struct frame *f1 = fr(b, n - 1);
+			const struct snap *p1 = &b->hist[(n + HIST - 1) % HIST][f->sa];
+
+			f->gap_bit = f1->sa == f->sa && f1->ref.slid && p1->gen == j->gen &&
+			    st->gen == j->gen && j->seq64 > p1->win.top && j->seq64 < top0 &&
+			    j->seq64 >= W && win_seen(&p1->win, j->seq64 - W);
+			f->fresh_bit = f1->sa == f->sa && f1->ref.fresh && f1->ref.slid &&
+			    p1->gen != j->gen && st->gen == j->gen && p1->win.top < top0 &&
+			    top0 - p1->win.top < W && j->seq64 < top0 && top0 - j->seq64 < W &&
+			    win_seen(&p1->win, j->seq64);
+		}
 	}
 	f->beats = f->token ? 1 : (f->len + b->bytes - 1) / b->bytes;
 	if (f->sa >= 0) {
@@ -795,6 +868,10 @@ static void cover_frame(struct bench *b, const struct frame *f)
 		c->d1_alarm++;
 	if (d == 1 && f->ref.fresh)
 		c->d1_fresh++;
+	if (d == 1 && f->gap_bit)
+		c->d1_gap_bit++;
+	if (d == 1 && f->fresh_bit)
+		c->d1_fresh_bit++;
 	c->hard_bytes_exact += f->bytes_edge;
 	c->esn_cross += f->esn_cross;
 	w->any = true;
@@ -1036,6 +1113,8 @@ static bool cover_ok(const struct cover *c, unsigned long frames)
 	NEED(d1_lifetime, need);
 	NEED(d1_alarm, need);
 	NEED(d1_fresh, need);
+	NEED(d1_gap_bit, need);
+	NEED(d1_fresh_bit, need);
 	NEED(hi_mismatch, 1);
 	NEED(hard_bytes_exact, need);
 	NEED(tail_drops, need);
@@ -1101,8 +1180,9 @@ static bool run(const struct commit_sim_ops *ops, uint64_t seed,
 	    "distance 3 %lu; lifetime at 1 %lu, burst threshold at 1 %lu, new gen at 1 %lu\n",
 	    c->d1_same_seq, c->d1_slide, c->d2_slide, c->d3_same, c->d1_lifetime,
 	    c->d1_alarm, c->d1_fresh);
-	printf("    REPLAY for the high half only %lu, ESN past 2^32 %lu, last byte of a byte lifetime %lu\n",
-	    c->hi_mismatch, c->esn_cross, c->hard_bytes_exact);
+	printf("    REPLAY for the high half only %lu, ESN past 2^32 %lu, last byte of a byte lifetime %lu, "
+	    "old bit between old and new top at 1 %lu, old generation's bit after a new one's first at 1 %lu\n",
+	    c->hi_mismatch, c->esn_cross, c->hard_bytes_exact, c->d1_gap_bit, c->d1_fresh_bit);
 	printf("    outcomes:");
 	for (unsigned i = 0; i < SPISYNC_NUM_REASONS; i++)
 		if (c->reasons[i] != 0)
